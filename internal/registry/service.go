@@ -1,0 +1,204 @@
+package registry
+
+import (
+	"context"
+	"time"
+
+	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// Service is the only way to change the registry. Each method authorizes the
+// principal in ctx, validates, and writes the change with its domain event in
+// one transaction.
+type Service struct {
+	store Store
+	authz steward.Authorizer
+	now   steward.Clock
+}
+
+// NewService returns a registry service. now may be nil (time.Now).
+func NewService(store Store, authz steward.Authorizer, now steward.Clock) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if authz == nil {
+		authz = steward.AllowAll{}
+	}
+	return &Service{store: store, authz: authz, now: now}
+}
+
+// Actions, also the names recorded in events and used by access control.
+const (
+	ActionRead   = "read"
+	ActionWrite  = "write"
+	ActionManage = "manage"
+)
+
+func (s *Service) allow(ctx context.Context, action, typ, name string) error {
+	return s.authz.Authorize(ctx, action, steward.Resource{Type: typ, Name: name, Workspace: steward.WorkspaceFrom(ctx)})
+}
+
+// emit appends the event for a change inside the transaction of the change.
+func (s *Service) emit(ctx context.Context, r Repo, action, typ, id string, before, after any) error {
+	e, err := events.New(ctx, s.now(), action, typ, id, before, after)
+	if err != nil {
+		return err
+	}
+	return r.AppendEvent(ctx, e)
+}
+
+func (s *Service) millis() int64 { return steward.Millis(s.now()) }
+
+// checkRevision enforces If-Match: want 0 means "don't care".
+func checkRevision(what string, have, want int64) error {
+	if want != 0 && want != have {
+		return steward.Errorf(steward.CodePreconditionFailed,
+			"%s was changed since you read it (now at revision %d, you sent %d): read it again and retry", what, have, want).
+			WithDetail("revision", have)
+	}
+	return nil
+}
+
+// --- workspaces ---
+
+// CreateWorkspace creates a tenant.
+func (s *Service) CreateWorkspace(ctx context.Context, name, description string) (*Workspace, error) {
+	if err := steward.ValidateWorkspaceName(name); err != nil {
+		return nil, err
+	}
+	if err := steward.ValidateValue("description", description, MaxDescription); err != nil {
+		return nil, err
+	}
+	if err := s.authz.Authorize(ctx, ActionManage, steward.Resource{Type: "workspace", Name: name, Workspace: name}); err != nil {
+		return nil, err
+	}
+	w := &Workspace{Name: name, Description: description, CreatedAt: s.millis()}
+	err := s.store.Update(steward.WithWorkspace(ctx, name), func(r Repo) error {
+		if err := r.CreateWorkspace(ctx, w); err != nil {
+			return err
+		}
+		return s.emit(steward.WithWorkspace(ctx, name), r, "workspace.create", "workspace", name, nil, w)
+	})
+	return w, err
+}
+
+// GetWorkspace returns a workspace by name.
+func (s *Service) GetWorkspace(ctx context.Context, name string) (*Workspace, error) {
+	if err := s.authz.Authorize(ctx, ActionRead, steward.Resource{Type: "workspace", Name: name, Workspace: name}); err != nil {
+		return nil, err
+	}
+	return s.store.GetWorkspace(ctx, name)
+}
+
+// ListWorkspaces lists all workspaces the caller can see.
+func (s *Service) ListWorkspaces(ctx context.Context) ([]*Workspace, error) {
+	all, err := s.store.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, w := range all {
+		if s.authz.Authorize(ctx, ActionRead, steward.Resource{Type: "workspace", Name: w.Name, Workspace: w.Name}) == nil {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// --- projects ---
+
+// CreateProject creates a project in the workspace of ctx.
+func (s *Service) CreateProject(ctx context.Context, name, description string) (*Project, error) {
+	if err := steward.ValidateName("project name", name); err != nil {
+		return nil, err
+	}
+	if err := steward.ValidateValue("description", description, MaxDescription); err != nil {
+		return nil, err
+	}
+	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+		return nil, err
+	}
+	now := s.millis()
+	p := &Project{ID: steward.NewID(), Workspace: steward.WorkspaceFrom(ctx), Name: name, Description: description, CreatedAt: now, UpdatedAt: now, Revision: 1}
+	err := s.store.Update(ctx, func(r Repo) error {
+		if err := r.CreateProject(ctx, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, r, "project.create", "project", p.ID, nil, p)
+	})
+	return p, err
+}
+
+// GetProject returns a project by name.
+func (s *Service) GetProject(ctx context.Context, name string) (*Project, error) {
+	if err := s.allow(ctx, ActionRead, "project", name); err != nil {
+		return nil, err
+	}
+	return s.store.GetProject(ctx, name)
+}
+
+// ListProjects lists the workspace's projects by name.
+func (s *Service) ListProjects(ctx context.Context, page steward.PageRequest) ([]*Project, string, error) {
+	if err := s.allow(ctx, ActionRead, "project", ""); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListProjects(ctx, page)
+}
+
+// UpdateProject changes a project's description (and name when newName != nil).
+func (s *Service) UpdateProject(ctx context.Context, name string, newName, description *string, ifRevision int64) (*Project, error) {
+	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+		return nil, err
+	}
+	var out *Project
+	err := s.store.Update(ctx, func(r Repo) error {
+		cur, err := r.GetProject(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := checkRevision("project "+name, cur.Revision, ifRevision); err != nil {
+			return err
+		}
+		next := *cur
+		if newName != nil {
+			if err := steward.ValidateName("project name", *newName); err != nil {
+				return err
+			}
+			next.Name = *newName
+		}
+		if description != nil {
+			if err := steward.ValidateValue("description", *description, MaxDescription); err != nil {
+				return err
+			}
+			next.Description = *description
+		}
+		next.UpdatedAt = s.millis()
+		if err := r.UpdateProject(ctx, &next, cur.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return s.emit(ctx, r, "project.update", "project", cur.ID, cur, &next)
+	})
+	return out, err
+}
+
+// DeleteProject deletes an empty-or-not project; its models stay, ungrouped.
+func (s *Service) DeleteProject(ctx context.Context, name string, ifRevision int64) error {
+	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(r Repo) error {
+		cur, err := r.GetProject(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := checkRevision("project "+name, cur.Revision, ifRevision); err != nil {
+			return err
+		}
+		if err := r.DeleteProject(ctx, cur.ID); err != nil {
+			return err
+		}
+		return s.emit(ctx, r, "project.delete", "project", cur.ID, cur, nil)
+	})
+}

@@ -1,0 +1,78 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// Reader is the read side of the registry's storage. Every method is scoped to
+// the workspace in ctx (steward.WorkspaceFrom) and returns an *steward.Error
+// with CodeNotFound for a missing object.
+type Reader interface {
+	GetWorkspace(ctx context.Context, name string) (*Workspace, error)
+	ListWorkspaces(ctx context.Context) ([]*Workspace, error)
+
+	GetProject(ctx context.Context, name string) (*Project, error)
+	ListProjects(ctx context.Context, page steward.PageRequest) ([]*Project, string, error)
+
+	GetModel(ctx context.Context, name string) (*Model, error)
+	GetModelByID(ctx context.Context, id string) (*Model, error)
+	ListModels(ctx context.Context, f ModelFilter, page steward.PageRequest) ([]*Model, string, error)
+
+	GetVersion(ctx context.Context, model string, version int64) (*Version, error)
+	GetVersionByAlias(ctx context.Context, model, alias string) (*Version, error)
+	ListVersions(ctx context.Context, f VersionFilter, page steward.PageRequest) ([]*Version, string, error)
+	ListFiles(ctx context.Context, versionID string) ([]File, error)
+
+	// BlobSize returns the size of a blob the workspace has been given, or
+	// CodeNotFound, so a digest alone never grants access to another
+	// workspace's content.
+	BlobSize(ctx context.Context, digest string) (int64, error)
+	// RunExists reports whether a run of the workspace exists (deleted or not).
+	RunExists(ctx context.Context, runID string) (bool, error)
+}
+
+// Repo is the registry's storage inside a write transaction. Write methods
+// return CodeAlreadyExists on unique violations and CodePreconditionFailed
+// when the stored revision differs from the one given.
+type Repo interface {
+	Reader
+	events.Appender
+
+	CreateWorkspace(ctx context.Context, w *Workspace) error
+
+	CreateProject(ctx context.Context, p *Project) error
+	UpdateProject(ctx context.Context, p *Project, prevRevision int64) error
+	DeleteProject(ctx context.Context, id string) error
+
+	CreateModel(ctx context.Context, m *Model) error
+	// UpdateModel writes name, kind, description, owner, project and
+	// updated_at, and sets m.Revision to prevRevision+1.
+	UpdateModel(ctx context.Context, m *Model, prevRevision int64) error
+	DeleteModel(ctx context.Context, id string) error
+	SetModelTag(ctx context.Context, modelID, key, value string) error
+	DeleteModelTag(ctx context.Context, modelID, key string) error
+	// NextVersionNumber atomically increments and returns the model's
+	// version counter; numbers are never reused, even after deletes.
+	NextVersionNumber(ctx context.Context, modelID string) (int64, error)
+
+	CreateVersion(ctx context.Context, v *Version, files []File) error
+	UpdateVersion(ctx context.Context, v *Version, prevRevision int64) error
+	DeleteVersion(ctx context.Context, id string) error
+	SetVersionTag(ctx context.Context, versionID, key, value string) error
+	DeleteVersionTag(ctx context.Context, versionID, key string) error
+	SetAlias(ctx context.Context, modelID, alias, versionID string) error
+	DeleteAlias(ctx context.Context, modelID, alias string) error
+
+	AddBlob(ctx context.Context, digest string, size int64) error
+}
+
+// Store runs registry reads and write transactions.
+type Store interface {
+	Reader
+	// Update runs fn in one transaction; if fn returns an error nothing it
+	// wrote is kept. A nil return means committed and durable.
+	Update(ctx context.Context, fn func(Repo) error) error
+}

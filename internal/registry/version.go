@@ -1,0 +1,141 @@
+package registry
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/steward-registry/steward/internal/blob"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// Stage is a model version's lifecycle stage (MLflow's vocabulary).
+type Stage string
+
+const (
+	StageNone       Stage = "None"
+	StageStaging    Stage = "Staging"
+	StageProduction Stage = "Production"
+	StageArchived   Stage = "Archived"
+)
+
+var stages = []Stage{StageNone, StageStaging, StageProduction, StageArchived}
+
+// ParseStage accepts a stage case-insensitively, as MLflow does.
+func ParseStage(s string) (Stage, error) {
+	for _, st := range stages {
+		if strings.EqualFold(s, string(st)) {
+			return st, nil
+		}
+	}
+	return "", steward.Errorf(steward.CodeInvalid, "stage %q is not one of None, Staging, Production, Archived", s).WithDetail("field", "stage")
+}
+
+// Version status values (MLflow's ModelVersionStatus).
+const (
+	StatusPendingRegistration = "PENDING_REGISTRATION"
+	StatusFailedRegistration  = "FAILED_REGISTRATION"
+	StatusReady               = "READY"
+)
+
+// File is one entry of an artifact manifest.
+type File struct {
+	Path      string `json:"path"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"media_type,omitempty"`
+}
+
+// Version is a model version.
+type Version struct {
+	ID             string            `json:"id"`
+	Workspace      string            `json:"workspace"`
+	ModelID        string            `json:"model_id"`
+	ModelName      string            `json:"model_name"`
+	Version        int64             `json:"version"`
+	Description    string            `json:"description"`
+	Source         string            `json:"source"`
+	RunID          string            `json:"run_id,omitempty"`
+	ManifestDigest string            `json:"manifest_digest"`
+	FileCount      int64             `json:"file_count"`
+	TotalSize      int64             `json:"total_size"`
+	Stage          Stage             `json:"stage"`
+	Status         string            `json:"status"`
+	StatusMessage  string            `json:"status_message,omitempty"`
+	Tags           map[string]string `json:"tags"`
+	Aliases        []string          `json:"aliases"`
+	CreatedBy      string            `json:"created_by"`
+	CreatedAt      int64             `json:"created_at"`
+	UpdatedAt      int64             `json:"updated_at"`
+	Revision       int64             `json:"revision"`
+}
+
+// VersionCreate is the input of CreateVersion.
+type VersionCreate struct {
+	Source      string            `json:"source"`
+	RunID       string            `json:"run_id"`
+	Description string            `json:"description"`
+	Tags        map[string]string `json:"tags"`
+	Files       []File            `json:"files"`
+}
+
+// VersionUpdate is a partial update.
+type VersionUpdate struct {
+	Description *string `json:"description"`
+}
+
+// VersionFilter selects versions to list.
+type VersionFilter struct {
+	Model string // model name; empty means all models of the workspace
+	Stage string
+	RunID string
+}
+
+// ValidateManifest checks every entry and returns the entries sorted by path.
+func ValidateManifest(files []File) ([]File, error) {
+	if len(files) > MaxFiles {
+		return nil, steward.Errorf(steward.CodeTooLarge, "a manifest holds at most %d files, got %d", MaxFiles, len(files))
+	}
+	out := slices.Clone(files)
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	for i, f := range out {
+		if err := blob.ValidatePath(f.Path); err != nil {
+			return nil, steward.Errorf(steward.CodeInvalid, "files[%d]: %v", i, err).WithDetail("field", "files.path")
+		}
+		if i > 0 && out[i-1].Path == f.Path {
+			return nil, steward.Errorf(steward.CodeInvalid, "path %q appears twice in the manifest", f.Path).WithDetail("field", "files.path")
+		}
+		d, err := blob.ParseDigest(f.Digest)
+		if err != nil {
+			return nil, steward.Errorf(steward.CodeInvalid, "file %q: digest %q must be sha256:<64 hex characters>", f.Path, f.Digest).WithDetail("field", "files.digest")
+		}
+		out[i].Digest = string(d)
+		if f.Size < 0 {
+			return nil, steward.Errorf(steward.CodeInvalid, "file %q: size must not be negative", f.Path)
+		}
+		if err := steward.ValidateValue("media_type", f.MediaType, 255); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ManifestDigest is the digest of a manifest: SHA-256 over lines
+// "<digest> <size> <path>\n" sorted by path. It depends only on content and
+// names, so it can be recomputed offline from a downloaded version, and an
+// approval bound to it breaks if any byte changes.
+func ManifestDigest(sorted []File) string {
+	h := sha256.New()
+	WriteManifestLines(h, sorted)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// WriteManifestLines writes the canonical manifest text.
+func WriteManifestLines(w io.Writer, sorted []File) {
+	for _, f := range sorted {
+		fmt.Fprintf(w, "%s %d %s\n", f.Digest, f.Size, f.Path)
+	}
+}

@@ -1,0 +1,93 @@
+// Package postgres opens Steward's scale-out database through pgx v5.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/steward-registry/steward/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the embedded migrations.
+func Migrations() ([]sqlstore.Migration, error) { return sqlstore.LoadMigrations(migrationFS, "migrations") }
+
+// migrationLock is an arbitrary constant naming Steward's advisory lock.
+const migrationLock = 0x5354455741524400 // "STEWARD\0"
+
+// Dialect is PostgreSQL's.
+var Dialect = &sqlstore.Dialect{
+	Name:     "postgres",
+	Numbered: true,
+	IsUnique: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23505"
+	},
+	IsUnavailable: func(err error) bool {
+		var ne net.Error
+		var ce *pgconn.ConnectError
+		return errors.As(err, &ne) || errors.As(err, &ce)
+	},
+	LockMigrations: func(ctx context.Context, c *sql.Conn) (func(), error) {
+		// Replicas starting together must not apply the same migration twice.
+		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+			return nil, err
+		}
+		return func() { _, _ = c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLock)) }, nil
+	},
+	CaseInsensitiveLike: "ILIKE",
+}
+
+// Open connects to dsn (postgres://...) and applies pending migrations.
+// runtimeParams (e.g. search_path) are set on every connection.
+func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log *slog.Logger) (*sqlstore.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres DSN: %w", err)
+	}
+	for k, v := range runtimeParams {
+		cfg.RuntimeParams[k] = v
+	}
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(20)
+	db := sqlstore.New(pool, pool, Dialect)
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	ms, err := Migrations()
+	if err == nil {
+		err = db.Migrate(ctx, ms, log)
+	}
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenRaw connects without migrating (tests and tools).
+func OpenRaw(ctx context.Context, dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

@@ -1,0 +1,9 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/steward-registry/steward/internal/store/storetest"
+)
+
+func TestContract(t *testing.T) { storetest.Run(t, storetest.OpenPostgres) }

@@ -1,0 +1,9 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/steward-registry/steward/internal/store/storetest"
+)
+
+func TestContract(t *testing.T) { storetest.Run(t, storetest.OpenSQLite) }

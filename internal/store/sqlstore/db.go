@@ -1,0 +1,179 @@
+// Package sqlstore implements every domain's storage interfaces over
+// database/sql with handwritten SQL that both SQLite and PostgreSQL accept.
+// The backends (packages sqlite and postgres) supply a Dialect, a connection
+// and their migrations; the SQL lives here once, so the two cannot drift.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// Dialect holds what differs between the backends.
+type Dialect struct {
+	Name string // "sqlite" or "postgres"
+	// Numbered placeholders ($1) instead of '?'.
+	Numbered bool
+	// IsUnique reports a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsUnavailable reports a connection-level failure (server down).
+	IsUnavailable func(error) bool
+	// LockMigrations serializes migrations across processes on one database.
+	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// CaseInsensitiveLike is the operator for case-insensitive LIKE.
+	CaseInsensitiveLike string
+}
+
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries on a pool or a transaction. All store methods hang off
+// it, so the same code reads outside and inside a transaction.
+type conn struct {
+	q querier
+	d *Dialect
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	return res, c.wrap(err)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	return rows, c.wrap(err)
+}
+
+func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+}
+
+// wrap turns driver errors that are not bugs into application errors.
+func (c conn) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if c.d.IsUnavailable != nil && c.d.IsUnavailable(err) {
+		return &steward.Error{Code: steward.CodeUnavailable, Message: "the database is unavailable; retry later", Err: err}
+	}
+	return err
+}
+
+// uniqueAs maps a unique violation to CodeAlreadyExists with msg.
+func (c conn) uniqueAs(err error, format string, args ...any) error {
+	if err != nil && c.d.IsUnique(err) {
+		return &steward.Error{Code: steward.CodeAlreadyExists, Message: fmt.Sprintf(format, args...), Err: err}
+	}
+	return err
+}
+
+// one expects exactly one affected row; zero means the revision moved on
+// (or the row vanished) between read and write.
+func one(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return steward.Errorf(steward.CodePreconditionFailed, "%s was changed by someone else at the same time; read it again and retry", what)
+	}
+	return nil
+}
+
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return steward.Errorf(steward.CodeNotFound, format, args...)
+	}
+	return err
+}
+
+// DB is a Steward database: a read pool and a write pool (the same pool on
+// PostgreSQL; a single connection on SQLite, where writers serialize anyway
+// and one connection avoids SQLITE_BUSY storms).
+type DB struct {
+	conn
+	Write   *sql.DB
+	Read    *sql.DB
+	Dialect *Dialect
+}
+
+// New wraps opened pools. read may equal write.
+func New(write, read *sql.DB, d *Dialect) *DB {
+	return &DB{conn: conn{q: read, d: d}, Write: write, Read: read, Dialect: d}
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.Write.Close()
+	if db.Read != db.Write {
+		err = errors.Join(err, db.Read.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	return db.conn.wrap(db.Read.PingContext(ctx))
+}
+
+// Tx is one write transaction; it implements every domain's Repo.
+type Tx struct{ conn }
+
+// InTx runs fn in a transaction and commits if fn returns nil. It is the one
+// write path: domain services reach it through their Store.Update.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.conn.wrap(fmt.Errorf("begin: %w", err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{conn{q: tx, d: db.Dialect}}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return db.conn.wrap(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, ?" for n arguments.
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

@@ -1,0 +1,547 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/steward-registry/steward/internal/registry"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// --- workspaces and projects ---
+
+func (c conn) GetWorkspace(ctx context.Context, name string) (*registry.Workspace, error) {
+	w := &registry.Workspace{}
+	err := c.row(ctx, `SELECT name, description, created_at FROM workspaces WHERE name = ?`, name).Scan(&w.Name, &w.Description, &w.CreatedAt)
+	return w, notFound(err, "workspace %q does not exist", name)
+}
+
+func (c conn) ListWorkspaces(ctx context.Context) ([]*registry.Workspace, error) {
+	rows, err := c.query(ctx, `SELECT name, description, created_at FROM workspaces ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*registry.Workspace
+	for rows.Next() {
+		w := &registry.Workspace{}
+		if err := rows.Scan(&w.Name, &w.Description, &w.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+func (c conn) CreateWorkspace(ctx context.Context, w *registry.Workspace) error {
+	_, err := c.exec(ctx, `INSERT INTO workspaces (name, description, created_at) VALUES (?, ?, ?)`, w.Name, w.Description, w.CreatedAt)
+	return c.uniqueAs(err, "workspace %q already exists", w.Name)
+}
+
+const projectCols = `id, workspace, name, description, created_at, updated_at, revision`
+
+func scanProject(s interface{ Scan(...any) error }) (*registry.Project, error) {
+	p := &registry.Project{}
+	return p, s.Scan(&p.ID, &p.Workspace, &p.Name, &p.Description, &p.CreatedAt, &p.UpdatedAt, &p.Revision)
+}
+
+func (c conn) GetProject(ctx context.Context, name string) (*registry.Project, error) {
+	p, err := scanProject(c.row(ctx, `SELECT `+projectCols+` FROM projects WHERE workspace = ? AND name = ?`, steward.WorkspaceFrom(ctx), name))
+	return p, notFound(err, "project %q does not exist", name)
+}
+
+func (c conn) ListProjects(ctx context.Context, page steward.PageRequest) ([]*registry.Project, string, error) {
+	limit, err := page.Limit()
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := steward.DecodePageToken(page.Token, "projects", 1)
+	if err != nil {
+		return nil, "", err
+	}
+	q, args := `SELECT `+projectCols+` FROM projects WHERE workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	if after != nil {
+		q, args = q+` AND name > ?`, append(args, after[0])
+	}
+	rows, err := c.query(ctx, q+` ORDER BY name LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*registry.Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = steward.EncodePageToken("projects", out[limit-1].Name)
+	}
+	return out, next, nil
+}
+
+func (c conn) CreateProject(ctx context.Context, p *registry.Project) error {
+	_, err := c.exec(ctx, `INSERT INTO projects (`+projectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Workspace, p.Name, p.Description, p.CreatedAt, p.UpdatedAt, p.Revision)
+	return c.uniqueAs(err, "project %q already exists", p.Name)
+}
+
+func (c conn) UpdateProject(ctx context.Context, p *registry.Project, prev int64) error {
+	res, err := c.exec(ctx, `UPDATE projects SET name = ?, description = ?, updated_at = ?, revision = ? WHERE id = ? AND revision = ?`,
+		p.Name, p.Description, p.UpdatedAt, prev+1, p.ID, prev)
+	if err != nil {
+		return c.uniqueAs(err, "project %q already exists", p.Name)
+	}
+	p.Revision = prev + 1
+	return one(res, "project "+p.Name)
+}
+
+func (c conn) DeleteProject(ctx context.Context, id string) error {
+	_, err := c.exec(ctx, `DELETE FROM projects WHERE id = ?`, id)
+	return err
+}
+
+// --- models ---
+
+const modelSelect = `SELECT m.id, m.workspace, COALESCE(p.name, ''), m.name, m.kind, m.description, m.owner,
+	m.created_by, m.created_at, m.updated_at, m.revision, m.next_version
+	FROM models m LEFT JOIN projects p ON p.id = m.project_id`
+
+func scanModel(s interface{ Scan(...any) error }) (*registry.Model, error) {
+	m := &registry.Model{Tags: map[string]string{}, Aliases: map[string]int64{}}
+	return m, s.Scan(&m.ID, &m.Workspace, &m.Project, &m.Name, &m.Kind, &m.Description, &m.Owner,
+		&m.CreatedBy, &m.CreatedAt, &m.UpdatedAt, &m.Revision, &m.LatestVersion)
+}
+
+func (c conn) GetModel(ctx context.Context, name string) (*registry.Model, error) {
+	m, err := scanModel(c.row(ctx, modelSelect+` WHERE m.workspace = ? AND m.name = ?`, steward.WorkspaceFrom(ctx), name))
+	if err != nil {
+		return nil, notFound(err, "registered model %q does not exist", name)
+	}
+	return m, c.fillModels(ctx, []*registry.Model{m})
+}
+
+func (c conn) GetModelByID(ctx context.Context, id string) (*registry.Model, error) {
+	m, err := scanModel(c.row(ctx, modelSelect+` WHERE m.workspace = ? AND m.id = ?`, steward.WorkspaceFrom(ctx), id))
+	if err != nil {
+		return nil, notFound(err, "registered model %q does not exist", id)
+	}
+	return m, c.fillModels(ctx, []*registry.Model{m})
+}
+
+// fillModels loads tags and aliases of a page of models in two queries.
+func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	byID := make(map[string]*registry.Model, len(ms))
+	ids := make([]any, len(ms))
+	for i, m := range ms {
+		byID[m.ID], ids[i] = m, m.ID
+	}
+	in := placeholders(len(ids))
+	if err := c.eachRow(ctx, func(s scanner) error {
+		var id, k, v string
+		if err := s.Scan(&id, &k, &v); err != nil {
+			return err
+		}
+		byID[id].Tags[k] = v
+		return nil
+	}, `SELECT model_id, key, value FROM model_tags WHERE model_id IN (`+in+`)`, ids...); err != nil {
+		return err
+	}
+	return c.eachRow(ctx, func(s scanner) error {
+		var id, a string
+		var n int64
+		if err := s.Scan(&id, &a, &n); err != nil {
+			return err
+		}
+		byID[id].Aliases[a] = n
+		return nil
+	}, `SELECT a.model_id, a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.model_id IN (`+in+`)`, ids...)
+}
+
+type scanner interface{ Scan(...any) error }
+
+// eachRow runs a query and calls fn for every row.
+func (c conn) eachRow(ctx context.Context, fn func(scanner) error, q string, args ...any) error {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// escapeLike escapes LIKE wildcards so user text matches literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (c conn) ListModels(ctx context.Context, f registry.ModelFilter, page steward.PageRequest) ([]*registry.Model, string, error) {
+	limit, err := page.Limit()
+	if err != nil {
+		return nil, "", err
+	}
+	fp := "models|" + f.NamePrefix + "|" + f.NameLike + "|" + f.Kind + "|" + f.Project + "|" + f.Owner
+	after, err := steward.DecodePageToken(page.Token, fp, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	q, args := modelSelect+` WHERE m.workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	if f.NamePrefix != "" {
+		// A range, not LIKE 'x%', so the (workspace, name) index is used on both backends.
+		q, args = q+` AND m.name >= ? AND m.name < ?`, append(args, f.NamePrefix, f.NamePrefix+"\U0010FFFF")
+	}
+	if f.NameLike != "" {
+		q, args = q+` AND LOWER(m.name) LIKE ? ESCAPE '\'`, append(args, "%"+strings.ToLower(escapeLike(f.NameLike))+"%")
+	}
+	if f.Kind != "" {
+		q, args = q+` AND m.kind = ?`, append(args, f.Kind)
+	}
+	if f.Project != "" {
+		q, args = q+` AND p.name = ?`, append(args, f.Project)
+	}
+	if f.Owner != "" {
+		q, args = q+` AND m.owner = ?`, append(args, f.Owner)
+	}
+	if after != nil {
+		q, args = q+` AND m.name > ?`, append(args, after[0])
+	}
+	rows, err := c.query(ctx, q+` ORDER BY m.name LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*registry.Model
+	for rows.Next() {
+		m, err := scanModel(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = steward.EncodePageToken(fp, out[limit-1].Name)
+	}
+	return out, next, c.fillModels(ctx, out)
+}
+
+func (c conn) projectID(ctx context.Context, name string) (any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	p, err := c.GetProject(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return p.ID, nil
+}
+
+func (c conn) CreateModel(ctx context.Context, m *registry.Model) error {
+	pid, err := c.projectID(ctx, m.Project)
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, `INSERT INTO models (id, workspace, project_id, name, kind, description, owner, created_by, created_at, updated_at, revision, next_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		m.ID, m.Workspace, pid, m.Name, string(m.Kind), m.Description, m.Owner, m.CreatedBy, m.CreatedAt, m.UpdatedAt, m.Revision)
+	return c.uniqueAs(err, "registered model %q already exists", m.Name)
+}
+
+func (c conn) UpdateModel(ctx context.Context, m *registry.Model, prev int64) error {
+	pid, err := c.projectID(ctx, m.Project)
+	if err != nil {
+		return err
+	}
+	res, err := c.exec(ctx, `UPDATE models SET name = ?, kind = ?, description = ?, owner = ?, project_id = ?, updated_at = ?, revision = ?
+		WHERE id = ? AND revision = ?`, m.Name, string(m.Kind), m.Description, m.Owner, pid, m.UpdatedAt, prev+1, m.ID, prev)
+	if err != nil {
+		return c.uniqueAs(err, "registered model %q already exists", m.Name)
+	}
+	m.Revision = prev + 1
+	return one(res, "model "+m.Name)
+}
+
+func (c conn) DeleteModel(ctx context.Context, id string) error {
+	// Aliases reference versions and versions the model: delete children
+	// explicitly rather than trust every backend's cascade order.
+	for _, q := range []string{
+		`DELETE FROM model_aliases WHERE model_id = ?`,
+		`DELETE FROM version_tags WHERE version_id IN (SELECT id FROM model_versions WHERE model_id = ?)`,
+		`DELETE FROM version_files WHERE version_id IN (SELECT id FROM model_versions WHERE model_id = ?)`,
+		`DELETE FROM model_versions WHERE model_id = ?`,
+		`DELETE FROM model_tags WHERE model_id = ?`,
+		`DELETE FROM models WHERE id = ?`,
+	} {
+		if _, err := c.exec(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c conn) SetModelTag(ctx context.Context, modelID, key, value string) error {
+	_, err := c.exec(ctx, `INSERT INTO model_tags (model_id, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value`, modelID, key, value)
+	return err
+}
+
+func (c conn) DeleteModelTag(ctx context.Context, modelID, key string) error {
+	_, err := c.exec(ctx, `DELETE FROM model_tags WHERE model_id = ? AND key = ?`, modelID, key)
+	return err
+}
+
+func (c conn) NextVersionNumber(ctx context.Context, modelID string) (int64, error) {
+	// The UPDATE takes the row lock, so concurrent creates get distinct numbers.
+	var n int64
+	err := c.row(ctx, `UPDATE models SET next_version = next_version + 1 WHERE id = ? RETURNING next_version`, modelID).Scan(&n)
+	return n, notFound(err, "registered model %q does not exist", modelID)
+}
+
+// --- versions ---
+
+const versionSelect = `SELECT v.id, v.workspace, v.model_id, m.name, v.version, v.description, v.source, v.run_id,
+	v.manifest_digest, v.file_count, v.total_size, v.stage, v.status, v.status_message,
+	v.created_by, v.created_at, v.updated_at, v.revision
+	FROM model_versions v JOIN models m ON m.id = v.model_id`
+
+func scanVersion(s scanner) (*registry.Version, error) {
+	v := &registry.Version{Tags: map[string]string{}, Aliases: []string{}}
+	return v, s.Scan(&v.ID, &v.Workspace, &v.ModelID, &v.ModelName, &v.Version, &v.Description, &v.Source, &v.RunID,
+		&v.ManifestDigest, &v.FileCount, &v.TotalSize, &v.Stage, &v.Status, &v.StatusMessage,
+		&v.CreatedBy, &v.CreatedAt, &v.UpdatedAt, &v.Revision)
+}
+
+func (c conn) GetVersion(ctx context.Context, model string, version int64) (*registry.Version, error) {
+	v, err := scanVersion(c.row(ctx, versionSelect+` WHERE m.workspace = ? AND m.name = ? AND v.version = ?`,
+		steward.WorkspaceFrom(ctx), model, version))
+	if err != nil {
+		return nil, notFound(err, "version %d of registered model %q does not exist", version, model)
+	}
+	return v, c.fillVersions(ctx, []*registry.Version{v})
+}
+
+func (c conn) GetVersionByAlias(ctx context.Context, model, alias string) (*registry.Version, error) {
+	v, err := scanVersion(c.row(ctx, versionSelect+` JOIN model_aliases a ON a.version_id = v.id
+		WHERE m.workspace = ? AND m.name = ? AND a.alias = ?`, steward.WorkspaceFrom(ctx), model, alias))
+	if err != nil {
+		return nil, notFound(err, "registered model %q has no alias %q", model, alias)
+	}
+	return v, c.fillVersions(ctx, []*registry.Version{v})
+}
+
+func (c conn) fillVersions(ctx context.Context, vs []*registry.Version) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*registry.Version, len(vs))
+	ids := make([]any, len(vs))
+	for i, v := range vs {
+		byID[v.ID], ids[i] = v, v.ID
+	}
+	in := placeholders(len(ids))
+	if err := c.eachRow(ctx, func(s scanner) error {
+		var id, k, v string
+		if err := s.Scan(&id, &k, &v); err != nil {
+			return err
+		}
+		byID[id].Tags[k] = v
+		return nil
+	}, `SELECT version_id, key, value FROM version_tags WHERE version_id IN (`+in+`)`, ids...); err != nil {
+		return err
+	}
+	return c.eachRow(ctx, func(s scanner) error {
+		var id, a string
+		if err := s.Scan(&id, &a); err != nil {
+			return err
+		}
+		byID[id].Aliases = append(byID[id].Aliases, a)
+		return nil
+	}, `SELECT version_id, alias FROM model_aliases WHERE version_id IN (`+in+`) ORDER BY alias`, ids...)
+}
+
+func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page steward.PageRequest) ([]*registry.Version, string, error) {
+	limit, err := page.Limit()
+	if err != nil {
+		return nil, "", err
+	}
+	fp := "versions|" + f.Model + "|" + f.Stage + "|" + f.RunID
+	after, err := steward.DecodePageToken(page.Token, fp, 2)
+	if err != nil {
+		return nil, "", err
+	}
+	q, args := versionSelect+` WHERE m.workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	if f.Model != "" {
+		q, args = q+` AND m.name = ?`, append(args, f.Model)
+	}
+	if f.Stage != "" {
+		q, args = q+` AND v.stage = ?`, append(args, f.Stage)
+	}
+	if f.RunID != "" {
+		q, args = q+` AND v.run_id = ?`, append(args, f.RunID)
+	}
+	if after != nil {
+		n, err := strconv.ParseInt(after[1], 10, 64)
+		if err != nil {
+			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
+		}
+		q, args = q+` AND (m.name > ? OR (m.name = ? AND v.version < ?))`, append(args, after[0], after[0], n)
+	}
+	rows, err := c.query(ctx, q+` ORDER BY m.name, v.version DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*registry.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		out = append(out, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = steward.EncodePageToken(fp, last.ModelName, strconv.FormatInt(last.Version, 10))
+	}
+	return out, next, c.fillVersions(ctx, out)
+}
+
+func (c conn) ListFiles(ctx context.Context, versionID string) ([]registry.File, error) {
+	var out []registry.File
+	err := c.eachRow(ctx, func(s scanner) error {
+		var f registry.File
+		if err := s.Scan(&f.Path, &f.Digest, &f.Size, &f.MediaType); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	}, `SELECT f.path, f.digest, f.size, f.media_type FROM version_files f JOIN model_versions v ON v.id = f.version_id
+		WHERE v.workspace = ? AND f.version_id = ? ORDER BY f.path`, steward.WorkspaceFrom(ctx), versionID)
+	return out, err
+}
+
+func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []registry.File) error {
+	if _, err := c.exec(ctx, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id,
+		manifest_digest, file_count, total_size, stage, status, status_message, created_by, created_at, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.Workspace, v.ModelID, v.Version, v.Description, v.Source, v.RunID, v.ManifestDigest, v.FileCount, v.TotalSize,
+		string(v.Stage), v.Status, v.StatusMessage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Revision); err != nil {
+		return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
+	}
+	// Multi-row inserts keep a 10,000-file manifest to a few round trips.
+	const chunk = 100
+	for i := 0; i < len(files); i += chunk {
+		part := files[i:min(i+chunk, len(files))]
+		args := make([]any, 0, len(part)*5)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `)
+		for j, f := range part {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
+		}
+		if _, err := c.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {
+	res, err := c.exec(ctx, `UPDATE model_versions SET description = ?, stage = ?, status = ?, status_message = ?, updated_at = ?, revision = ?
+		WHERE id = ? AND revision = ?`, v.Description, string(v.Stage), v.Status, v.StatusMessage, v.UpdatedAt, prev+1, v.ID, prev)
+	if err != nil {
+		return err
+	}
+	v.Revision = prev + 1
+	return one(res, "model version "+strconv.FormatInt(v.Version, 10))
+}
+
+func (c conn) DeleteVersion(ctx context.Context, id string) error {
+	for _, q := range []string{
+		`DELETE FROM model_aliases WHERE version_id = ?`,
+		`DELETE FROM version_tags WHERE version_id = ?`,
+		`DELETE FROM version_files WHERE version_id = ?`,
+		`DELETE FROM model_versions WHERE id = ?`,
+	} {
+		if _, err := c.exec(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c conn) SetVersionTag(ctx context.Context, versionID, key, value string) error {
+	_, err := c.exec(ctx, `INSERT INTO version_tags (version_id, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value`, versionID, key, value)
+	return err
+}
+
+func (c conn) DeleteVersionTag(ctx context.Context, versionID, key string) error {
+	_, err := c.exec(ctx, `DELETE FROM version_tags WHERE version_id = ? AND key = ?`, versionID, key)
+	return err
+}
+
+func (c conn) SetAlias(ctx context.Context, modelID, alias, versionID string) error {
+	_, err := c.exec(ctx, `INSERT INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)
+		ON CONFLICT (model_id, alias) DO UPDATE SET version_id = excluded.version_id`, modelID, alias, versionID)
+	return err
+}
+
+func (c conn) DeleteAlias(ctx context.Context, modelID, alias string) error {
+	_, err := c.exec(ctx, `DELETE FROM model_aliases WHERE model_id = ? AND alias = ?`, modelID, alias)
+	return err
+}
+
+// --- blobs ---
+
+func (c conn) BlobSize(ctx context.Context, digest string) (int64, error) {
+	var n int64
+	err := c.row(ctx, `SELECT size FROM blobs WHERE workspace = ? AND digest = ?`, steward.WorkspaceFrom(ctx), digest).Scan(&n)
+	return n, notFound(err, "blob %s does not exist in this workspace", digest)
+}
+
+func (c conn) AddBlob(ctx context.Context, digest string, size int64) error {
+	_, err := c.exec(ctx, `INSERT INTO blobs (workspace, digest, size, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (workspace, digest) DO NOTHING`, steward.WorkspaceFrom(ctx), digest, size, nowMillis())
+	return err
+}
+
+func (c conn) RunExists(ctx context.Context, runID string) (bool, error) {
+	var one int
+	err := c.row(ctx, `SELECT 1 FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), runID).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,379 @@
+package sqlstore
+
+import (
+	"context"
+	"math"
+	"strconv"
+
+	"github.com/steward-registry/steward/internal/steward"
+	"github.com/steward-registry/steward/internal/tracking"
+)
+
+// expID parses an experiment id; ids that are not numbers cannot exist.
+func expID(id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 0 {
+		return 0, steward.Errorf(steward.CodeNotFound, "experiment %q does not exist", id)
+	}
+	return n, nil
+}
+
+const experimentCols = `id, workspace, name, artifact_location, lifecycle_stage, created_at, updated_at, revision`
+
+func (c conn) scanExperiments(ctx context.Context, q string, args ...any) ([]*tracking.Experiment, error) {
+	var out []*tracking.Experiment
+	byID := map[int64]*tracking.Experiment{}
+	var ids []any
+	err := c.eachRow(ctx, func(s scanner) error {
+		e := &tracking.Experiment{Tags: map[string]string{}}
+		var id int64
+		if err := s.Scan(&id, &e.Workspace, &e.Name, &e.ArtifactLocation, &e.LifecycleStage, &e.CreatedAt, &e.UpdatedAt, &e.Revision); err != nil {
+			return err
+		}
+		e.ID = strconv.FormatInt(id, 10)
+		byID[id] = e
+		ids = append(ids, id)
+		out = append(out, e)
+		return nil
+	}, q, args...)
+	if err != nil || len(ids) == 0 {
+		return out, err
+	}
+	return out, c.eachRow(ctx, func(s scanner) error {
+		var id int64
+		var k, v string
+		if err := s.Scan(&id, &k, &v); err != nil {
+			return err
+		}
+		byID[id].Tags[k] = v
+		return nil
+	}, `SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (`+placeholders(len(ids))+`)`, ids...)
+}
+
+func (c conn) GetExperiment(ctx context.Context, id string) (*tracking.Experiment, error) {
+	n, err := expID(id)
+	if err != nil {
+		return nil, err
+	}
+	es, err := c.scanExperiments(ctx, `SELECT `+experimentCols+` FROM experiments WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), n)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return nil, steward.Errorf(steward.CodeNotFound, "experiment %q does not exist", id)
+	}
+	return es[0], nil
+}
+
+func (c conn) GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error) {
+	es, err := c.scanExperiments(ctx, `SELECT `+experimentCols+` FROM experiments WHERE workspace = ? AND name = ?`, steward.WorkspaceFrom(ctx), name)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return nil, steward.Errorf(steward.CodeNotFound, "experiment %q does not exist", name)
+	}
+	return es[0], nil
+}
+
+func stageClause(v tracking.ViewType, col string) string {
+	switch v {
+	case tracking.DeletedOnly:
+		return ` AND ` + col + ` = 'deleted'`
+	case tracking.All:
+		return ``
+	}
+	return ` AND ` + col + ` = 'active'`
+}
+
+func (c conn) ListExperiments(ctx context.Context, f tracking.ExperimentFilter, page steward.PageRequest) ([]*tracking.Experiment, string, error) {
+	limit, err := page.Limit()
+	if err != nil {
+		return nil, "", err
+	}
+	fp := "experiments|" + string(f.ViewType) + "|" + f.NameLike
+	after, err := steward.DecodePageToken(page.Token, fp, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	q, args := `SELECT `+experimentCols+` FROM experiments WHERE workspace = ?`+stageClause(f.ViewType, "lifecycle_stage"), []any{steward.WorkspaceFrom(ctx)}
+	if f.NameLike != "" {
+		q, args = q+` AND LOWER(name) LIKE ? ESCAPE '\'`, append(args, "%"+escapeLike(f.NameLike)+"%")
+	}
+	if after != nil {
+		n, err := strconv.ParseInt(after[0], 10, 64)
+		if err != nil {
+			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
+		}
+		q, args = q+` AND id > ?`, append(args, n)
+	}
+	out, err := c.scanExperiments(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = steward.EncodePageToken(fp, out[limit-1].ID)
+	}
+	return out, next, nil
+}
+
+func (c conn) CreateExperiment(ctx context.Context, e *tracking.Experiment) error {
+	var id int64
+	err := c.row(ctx, `INSERT INTO experiments (workspace, name, artifact_location, lifecycle_stage, created_at, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.Workspace, e.Name, e.ArtifactLocation, e.LifecycleStage, e.CreatedAt, e.UpdatedAt, e.Revision).Scan(&id)
+	if err != nil {
+		return c.uniqueAs(c.wrap(err), "experiment %q already exists", e.Name)
+	}
+	e.ID = strconv.FormatInt(id, 10)
+	return nil
+}
+
+func (c conn) UpdateExperiment(ctx context.Context, e *tracking.Experiment, prev int64) error {
+	n, err := expID(e.ID)
+	if err != nil {
+		return err
+	}
+	res, err := c.exec(ctx, `UPDATE experiments SET name = ?, artifact_location = ?, lifecycle_stage = ?, updated_at = ?, revision = ?
+		WHERE id = ? AND revision = ?`, e.Name, e.ArtifactLocation, e.LifecycleStage, e.UpdatedAt, prev+1, n, prev)
+	if err != nil {
+		return c.uniqueAs(err, "experiment %q already exists", e.Name)
+	}
+	e.Revision = prev + 1
+	return one(res, "experiment "+e.ID)
+}
+
+func (c conn) SetExperimentTag(ctx context.Context, id, key, value string) error {
+	n, err := expID(id)
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, `INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value`, n, key, value)
+	return err
+}
+
+// --- runs ---
+
+const runCols = `id, workspace, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, deleted_at, revision`
+
+func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.Run, error) {
+	var out []*tracking.Run
+	byID := map[string]*tracking.Run{}
+	var ids []any
+	err := c.eachRow(ctx, func(s scanner) error {
+		r := &tracking.Run{Params: map[string]string{}, Tags: map[string]string{}, Metrics: []tracking.Metric{}}
+		var exp int64
+		if err := s.Scan(&r.ID, &r.Workspace, &exp, &r.Name, &r.UserID, &r.Status, &r.StartTime, &r.EndTime,
+			&r.LifecycleStage, &r.ArtifactURI, &r.DeletedAt, &r.Revision); err != nil {
+			return err
+		}
+		r.ExperimentID = strconv.FormatInt(exp, 10)
+		byID[r.ID] = r
+		ids = append(ids, r.ID)
+		out = append(out, r)
+		return nil
+	}, q, args...)
+	if err != nil || len(ids) == 0 {
+		return out, err
+	}
+	in := placeholders(len(ids))
+	for _, kv := range []struct {
+		table string
+		dst   func(*tracking.Run) map[string]string
+	}{
+		{"run_params", func(r *tracking.Run) map[string]string { return r.Params }},
+		{"run_tags", func(r *tracking.Run) map[string]string { return r.Tags }},
+	} {
+		if err := c.eachRow(ctx, func(s scanner) error {
+			var id, k, v string
+			if err := s.Scan(&id, &k, &v); err != nil {
+				return err
+			}
+			kv.dst(byID[id])[k] = v
+			return nil
+		}, `SELECT run_id, key, value FROM `+kv.table+` WHERE run_id IN (`+in+`)`, ids...); err != nil {
+			return nil, err
+		}
+	}
+	return out, c.eachRow(ctx, func(s scanner) error {
+		var id string
+		m, err := scanMetric(s, &id)
+		if err != nil {
+			return err
+		}
+		byID[id].Metrics = append(byID[id].Metrics, m)
+		return nil
+	}, `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id IN (`+in+`) ORDER BY key`, ids...)
+}
+
+func scanMetric(s scanner, runID *string) (tracking.Metric, error) {
+	var m tracking.Metric
+	var v float64
+	var isNaN int
+	dst := []any{&m.Key, &v, &isNaN, &m.Timestamp, &m.Step}
+	if runID != nil {
+		dst = append([]any{runID}, dst...)
+	}
+	if err := s.Scan(dst...); err != nil {
+		return m, err
+	}
+	m.Value = tracking.Float(v)
+	if isNaN != 0 {
+		m.Value = tracking.Float(math.NaN())
+	}
+	return m, nil
+}
+
+func (c conn) GetRun(ctx context.Context, id string) (*tracking.Run, error) {
+	rs, err := c.scanRuns(ctx, `SELECT `+runCols+` FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, steward.Errorf(steward.CodeNotFound, "run %q does not exist", id)
+	}
+	return rs[0], nil
+}
+
+func (c conn) ListRuns(ctx context.Context, f tracking.RunFilter, page steward.PageRequest) ([]*tracking.Run, string, error) {
+	limit, err := page.Limit()
+	if err != nil {
+		return nil, "", err
+	}
+	fp := "runs|" + string(f.ViewType)
+	q, args := `SELECT `+runCols+` FROM runs WHERE workspace = ?`+stageClause(f.ViewType, "lifecycle_stage"), []any{steward.WorkspaceFrom(ctx)}
+	if len(f.ExperimentIDs) > 0 {
+		ids := make([]any, len(f.ExperimentIDs))
+		for i, s := range f.ExperimentIDs {
+			n, err := expID(s)
+			if err != nil {
+				return nil, "", err
+			}
+			ids[i] = n
+			fp += "|" + s
+		}
+		q, args = q+` AND experiment_id IN (`+placeholders(len(ids))+`)`, append(args, ids...)
+	}
+	after, err := steward.DecodePageToken(page.Token, fp, 2)
+	if err != nil {
+		return nil, "", err
+	}
+	if after != nil {
+		t, err := strconv.ParseInt(after[0], 10, 64)
+		if err != nil {
+			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
+		}
+		q, args = q+` AND (start_time < ? OR (start_time = ? AND id > ?))`, append(args, t, t, after[1])
+	}
+	out, err := c.scanRuns(ctx, q+` ORDER BY start_time DESC, id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = steward.EncodePageToken(fp, strconv.FormatInt(last.StartTime, 10), last.ID)
+	}
+	return out, next, nil
+}
+
+func (c conn) MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]tracking.Metric, string, error) {
+	limit := page.Size
+	if limit <= 0 || limit > 25000 {
+		limit = 25000 // MLflow's default max for get-history
+	}
+	fp := "history|" + runID + "|" + key
+	after, err := steward.DecodePageToken(page.Token, fp, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	offset := 0
+	if after != nil {
+		if offset, err = strconv.Atoi(after[0]); err != nil || offset < 0 {
+			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
+		}
+	}
+	var out []tracking.Metric
+	err = c.eachRow(ctx, func(s scanner) error {
+		m, err := scanMetric(s, nil)
+		out = append(out, m)
+		return err
+	}, `SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_id = ? AND key = ?
+		ORDER BY step, timestamp LIMIT ? OFFSET ?`, runID, key, limit+1, offset)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = steward.EncodePageToken(fp, strconv.Itoa(offset+limit))
+	}
+	return out, next, nil
+}
+
+func (c conn) CreateRun(ctx context.Context, r *tracking.Run) error {
+	n, err := expID(r.ExperimentID)
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, `INSERT INTO runs (`+runCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Workspace, n, r.Name, r.UserID, r.Status, r.StartTime, r.EndTime, r.LifecycleStage, r.ArtifactURI, r.DeletedAt, r.Revision)
+	return c.uniqueAs(err, "run %q already exists", r.ID)
+}
+
+func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error {
+	res, err := c.exec(ctx, `UPDATE runs SET name = ?, status = ?, end_time = ?, lifecycle_stage = ?, deleted_at = ?, revision = ?
+		WHERE id = ? AND revision = ?`, r.Name, r.Status, r.EndTime, r.LifecycleStage, r.DeletedAt, prev+1, r.ID, prev)
+	if err != nil {
+		return err
+	}
+	r.Revision = prev + 1
+	return one(res, "run "+r.ID)
+}
+
+func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
+	for _, p := range ps {
+		if _, err := c.exec(ctx, `INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`, runID, p.Key, p.Value); err != nil {
+			return c.uniqueAs(err, "param %q of run %s is already set", p.Key, runID)
+		}
+	}
+	return nil
+}
+
+func (c conn) SetRunTag(ctx context.Context, runID, key, value string) error {
+	_, err := c.exec(ctx, `INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`, runID, key, value)
+	return err
+}
+
+func (c conn) DeleteRunTag(ctx context.Context, runID, key string) error {
+	_, err := c.exec(ctx, `DELETE FROM run_tags WHERE run_id = ? AND key = ?`, runID, key)
+	return err
+}
+
+// InsertMetrics appends history and keeps latest_metrics at the point with
+// the highest (step, timestamp, value), MLflow's rule.
+func (c conn) InsertMetrics(ctx context.Context, runID string, ms []tracking.Metric) error {
+	for _, m := range ms {
+		v, isNaN := float64(m.Value), 0
+		if math.IsNaN(v) {
+			v, isNaN = 0, 1
+		}
+		if _, err := c.exec(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)`,
+			runID, m.Key, v, isNaN, m.Timestamp, m.Step); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
+			WHERE excluded.step > latest_metrics.step
+			   OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
+			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`,
+			runID, m.Key, v, isNaN, m.Timestamp, m.Step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
