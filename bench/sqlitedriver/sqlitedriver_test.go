@@ -267,6 +267,11 @@ func TestPragmas(t *testing.T) {
 					t.Errorf("PRAGMA %s = %q, want %q", p, got, w)
 				}
 			}
+			var version string
+			if err := db.QueryRow("SELECT sqlite_version()").Scan(&version); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: SQLite %s", d.name, version)
 			if _, err := db.Exec(schema); err != nil {
 				t.Fatal(err)
 			}
@@ -628,5 +633,22 @@ func BenchmarkColdOpen(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestWriteSeed copies the 100,000-model seed database to $SQLITEDRIVER_SEED_OUT
+// (skipped when unset). README.md uses it for the process cold-start timing.
+func TestWriteSeed(t *testing.T) {
+	out := os.Getenv("SQLITEDRIVER_SEED_OUT")
+	if out == "" {
+		t.Skip("SQLITEDRIVER_SEED_OUT not set")
+	}
+	src := copySeed(t, t.TempDir())
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

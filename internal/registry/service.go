@@ -202,3 +202,8 @@ func (s *Service) DeleteProject(ctx context.Context, name string, ifRevision int
 		return s.emit(ctx, r, "project.delete", "project", cur.ID, cur, nil)
 	})
 }
+
+// CanReadEvents checks the caller may read the workspace's event history.
+func (s *Service) CanReadEvents(ctx context.Context) error {
+	return s.allow(ctx, ActionRead, "events", "")
+}

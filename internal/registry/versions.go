@@ -407,3 +407,10 @@ func (s *Service) BlobSize(ctx context.Context, digest string) (int64, error) {
 	}
 	return s.store.BlobSize(ctx, digest)
 }
+
+// CanUpload checks the caller may upload artifacts to the workspace; the
+// bytes land in the content-addressed store before any row is written, so
+// the check must come first.
+func (s *Service) CanUpload(ctx context.Context) error {
+	return s.allow(ctx, ActionWrite, "blob", "")
+}

@@ -23,6 +23,7 @@ const (
 	CodePermissionDenied   Code = "permission_denied"   // authenticated but not allowed
 	CodeTooLarge           Code = "too_large"           // a body, file or list exceeds a limit
 	CodeDigestMismatch     Code = "digest_mismatch"     // uploaded content does not match its declared digest
+	CodeMethodNotAllowed   Code = "method_not_allowed"  // the path exists but not with this HTTP method
 	CodeUnavailable        Code = "unavailable"         // a dependency (database, object store) is down
 	CodeInternal           Code = "internal"            // a bug or an unexpected failure; details are only logged
 )

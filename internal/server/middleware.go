@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-registry/steward/internal/httpapi"
+	"github.com/steward-registry/steward/internal/registry"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// newRequestID returns a short random id, or keeps a sane one from the client.
+func newRequestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && isToken(id) {
+		return id
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func isToken(s string) bool {
+	for _, c := range s {
+		if !(c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// hostGuard rejects Host headers outside the allow-list. Without it, a web
+// page on evil.example can resolve its own name to 127.0.0.1 (DNS rebinding)
+// and drive a server that trusts loopback callers.
+type hostGuard struct {
+	allowAny bool
+	allowed  map[string]bool
+}
+
+func newHostGuard(loopbackOnly bool, extra []string) *hostGuard {
+	g := &hostGuard{allowed: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}}
+	for _, h := range extra {
+		if h == "*" {
+			g.allowAny = true
+		}
+		g.allowed[strings.ToLower(h)] = true
+	}
+	// Bound to a routable address with no list: the operator fronts it with
+	// their own names; accept any Host (the guard matters on loopback).
+	if !loopbackOnly && len(extra) == 0 {
+		g.allowAny = true
+	}
+	return g
+}
+
+func (g *hostGuard) ok(host string) bool {
+	if g.allowAny {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	h = strings.Trim(strings.ToLower(h), "[]")
+	return g.allowed[h]
+}
+
+// bodyDeadline extends the connection's read deadline whenever body bytes
+// arrive: a slow-loris client that stops sending is cut off, a 50 GB upload
+// that keeps moving is not.
+type bodyDeadline struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *bodyDeadline) Read(p []byte) (int, error) {
+	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	return b.ReadCloser.Read(p)
+}
+
+// workspaceCache remembers workspaces known to exist (they are never deleted).
+type workspaceCache struct {
+	reg  *registry.Service
+	mu   sync.RWMutex
+	seen map[string]bool
+}
+
+func (c *workspaceCache) check(ctx context.Context, ws string) error {
+	c.mu.RLock()
+	ok := c.seen[ws]
+	c.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	if err := steward.ValidateWorkspaceName(ws); err != nil {
+		return err
+	}
+	if _, err := c.reg.GetWorkspace(ctx, ws); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.seen[ws] = true
+	c.mu.Unlock()
+	return nil
+}
+
+// middleware wraps one route's handler. pattern is the route's mux pattern
+// (the metrics label: bounded cardinality, unlike raw paths).
+func (s *Server) middleware(pattern string, next http.Handler) http.Handler {
+	streaming := strings.Contains(pattern, "/blobs/") || strings.Contains(pattern, "/uploads") ||
+		strings.Contains(pattern, "/files/") || strings.Contains(pattern, "mlflow-artifacts")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		id := newRequestID(r)
+		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ctx := steward.WithRequestInfo(r.Context(), steward.RequestInfo{RequestID: id, RemoteIP: ip, UserAgent: truncate(r.UserAgent(), 256)})
+		r = r.WithContext(ctx)
+		h := sw.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic", "request_id", id, "panic", fmt.Sprint(p))
+				if sw.status == 0 {
+					httpapi.WriteError(sw, r, s.log, fmt.Errorf("panic: %v", p))
+				}
+			}
+			d := time.Since(start)
+			s.metrics.observe(pattern, r.Method, sw.status, d)
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", pattern),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", d), slog.String("remote_ip", ip))
+		}()
+		if !s.hosts.ok(r.Host) {
+			httpapi.WriteError(sw, r, s.log, steward.Errorf(steward.CodePermissionDenied,
+				"Host %q is not allowed; start the server with --allowed-hosts %s to accept it", r.Host, hostOnly(r.Host)))
+			return
+		}
+		rc := http.NewResponseController(sw)
+		if streaming {
+			r.Body = &bodyDeadline{ReadCloser: r.Body, rc: rc, idle: s.bodyIdle}
+		} else {
+			_ = rc.SetReadDeadline(time.Now().Add(s.bodyIdle))
+			r.Body = http.MaxBytesReader(sw, r.Body, httpapi.MaxJSONBody+1)
+		}
+		ws := r.Header.Get("Steward-Workspace")
+		if ws == "" {
+			ws = steward.DefaultWorkspace
+		}
+		ctx = steward.WithWorkspace(ctx, ws)
+		// Authentication arrives with the access-control work; until then
+		// every caller acts as the local anonymous principal.
+		ctx = steward.WithPrincipal(ctx, steward.Anonymous)
+		if err := s.workspaces.check(ctx, ws); err != nil {
+			httpapi.WriteError(sw, r, s.log, err)
+			return
+		}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+func hostOnly(h string) string {
+	if x, _, err := net.SplitHostPort(h); err == nil {
+		return x
+	}
+	return h
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

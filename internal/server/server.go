@@ -1,0 +1,174 @@
+// Package server wires configuration, stores, services and HTTP surfaces
+// into one running Steward, and owns its lifecycle (listen, graceful stop).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/steward-registry/steward/internal/blob"
+	"github.com/steward-registry/steward/internal/config"
+	"github.com/steward-registry/steward/internal/httpapi"
+	"github.com/steward-registry/steward/internal/registry"
+	"github.com/steward-registry/steward/internal/steward"
+	"github.com/steward-registry/steward/internal/store"
+	"github.com/steward-registry/steward/internal/store/sqlstore"
+	"github.com/steward-registry/steward/internal/tracking"
+)
+
+// Server is a configured Steward.
+type Server struct {
+	cfg        config.Config
+	log        *slog.Logger
+	db         *sqlstore.DB
+	blobs      blob.Store
+	uploads    *blob.Uploads
+	registry   *registry.Service
+	tracking   *tracking.Service
+	metrics    *metrics
+	hosts      *hostGuard
+	workspaces *workspaceCache
+	bodyIdle   time.Duration
+	handler    http.Handler
+}
+
+// New opens the database (migrating it) and the artifact store.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Finish(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), hosts: newHostGuard(cfg.IsLoopback(), cfg.AllowedHosts), bodyIdle: 60 * time.Second}
+	var err error
+	if !store.IsPostgres(cfg.DB) {
+		if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	if s.db, err = store.Open(ctx, cfg.DB, log); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if s.blobs, err = openBlobs(ctx, cfg.Artifacts); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open artifact store: %w", err)
+	}
+	if s.uploads, err = blob.NewUploads(cfg.UploadsDir(), s.blobs); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open uploads directory: %w", err)
+	}
+	s.metrics.pools["write"] = s.db.Write
+	if s.db.Read != s.db.Write {
+		s.metrics.pools["read"] = s.db.Read
+	}
+	s.registry = registry.NewService(s.db.Registry(), nil, nil)
+	s.tracking = tracking.NewService(s.db.Tracking(), nil, nil)
+	s.workspaces = &workspaceCache{reg: s.registry, seen: map[string]bool{}}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func openBlobs(ctx context.Context, where string) (blob.Store, error) {
+	if strings.HasPrefix(where, "s3://") {
+		cfg, err := blob.S3ConfigFromURL(where, os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return blob.NewS3(ctx, cfg)
+	}
+	return blob.NewLocal(where)
+}
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	api := &httpapi.API{
+		Registry: s.registry, Tracking: s.tracking, Events: s.db, Blobs: s.blobs, Uploads: s.uploads,
+		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
+	}
+	api.Register(mux, s.middleware)
+	ops := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.middleware(pattern, h)) }
+	ops("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	ops("GET /readyz", s.ready)
+	ops("GET /metrics", s.metrics.ServeHTTP)
+	ops("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintln(w, "Steward model registry. API: /api/v1 (OpenAPI at /api/v1/openapi.json); health: /healthz, /readyz; metrics: /metrics.")
+			return
+		}
+		httpapi.WriteError(w, r, s.log, steward.Errorf(steward.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// ready answers 200 only when the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		httpapi.WriteError(w, r, s.log, &steward.Error{Code: steward.CodeUnavailable, Message: "database unreachable", Err: err})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// Run serves until ctx is cancelled, then drains requests for up to
+// ShutdownTimeout. onListen is called with the bound address (useful with :0).
+func (s *Server) Run(ctx context.Context, onListen func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if !s.cfg.IsLoopback() {
+		s.log.Warn("listening on a non-loopback address without authentication: anyone who can reach it can change the registry", "listen", s.cfg.Listen)
+	}
+	if onListen != nil {
+		onListen(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database and stores.
+func (s *Server) Close() error {
+	err := s.db.Close()
+	if c, ok := s.blobs.(interface{ Close() error }); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return errors.Join(err, s.uploads.Close())
+}
