@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -32,11 +32,8 @@ func buildBinary(t *testing.T) string {
 func startServer(t *testing.T, bin string, extraEnv ...string) string {
 	t.Helper()
 	home := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), append([]string{"STEWARD_HOME=" + home}, extraEnv...)...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +44,18 @@ func startServer(t *testing.T, bin string, extraEnv ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cancel()
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("server exit: %v\n%s", err, stderr.String())
+		// SIGTERM must drain and exit 0: that is how orchestrators stop it.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server exit after SIGTERM: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("server did not stop within 20s of SIGTERM")
 		}
 	})
 	lines := make(chan string, 1)

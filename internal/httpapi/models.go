@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/steward-registry/steward/internal/registry"
@@ -40,7 +41,7 @@ func (a *API) createModel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/models/"+m.Name)
+	w.Header().Set("Location", "/api/v1/models/"+url.PathEscape(m.Name))
 	writeObject(w, http.StatusCreated, m.Revision, m)
 	return nil
 }

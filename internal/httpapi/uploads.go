@@ -90,6 +90,9 @@ func (a *API) completeUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) abortUpload(w http.ResponseWriter, r *http.Request) error {
+	if err := a.Registry.CanUpload(r.Context()); err != nil {
+		return err
+	}
 	if err := a.Uploads.Abort(r.Context(), r.PathValue("upload")); err != nil {
 		return err
 	}

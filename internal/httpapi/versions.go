@@ -3,6 +3,7 @@ package httpapi
 import (
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 
@@ -50,7 +51,7 @@ func (a *API) createVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/models/"+v.ModelName+"/versions/"+strconv.FormatInt(v.Version, 10))
+	w.Header().Set("Location", "/api/v1/models/"+url.PathEscape(v.ModelName)+"/versions/"+strconv.FormatInt(v.Version, 10))
 	writeObject(w, http.StatusCreated, v.Revision, v)
 	return nil
 }

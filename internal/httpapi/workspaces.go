@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/steward-registry/steward/internal/registry"
 )
@@ -76,7 +77,7 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/projects/"+p.Name)
+	w.Header().Set("Location", "/api/v1/projects/"+url.PathEscape(p.Name))
 	writeObject(w, http.StatusCreated, p.Revision, p)
 	return nil
 }

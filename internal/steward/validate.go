@@ -12,6 +12,9 @@ import (
 // 1-256 characters, no leading or trailing space, no control characters and no
 // '/' (names appear in URL paths).
 func ValidateName(field, s string) error {
+	if s == "." || s == ".." {
+		return Errorf(CodeInvalid, "%s %q is reserved: names cannot be '.' or '..'", field, s).WithDetail("field", field)
+	}
 	return checkText(field, s, 256, "/")
 }
 

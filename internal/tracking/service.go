@@ -66,6 +66,11 @@ func (s *Service) CreateExperiment(ctx context.Context, name, artifactLocation s
 	now := s.millis()
 	e := &Experiment{Workspace: steward.WorkspaceFrom(ctx), Name: name, ArtifactLocation: artifactLocation,
 		LifecycleStage: StageActive, Tags: map[string]string{}, CreatedAt: now, UpdatedAt: now, Revision: 1}
+	if artifactLocation == "" {
+		// The default location names the id the database assigns, so the
+		// row is inserted at revision 0 and the update below makes it 1.
+		e.Revision = 0
+	}
 	err := s.store.Update(ctx, func(r Repo) error {
 		if err := r.CreateExperiment(ctx, e); err != nil {
 			return err

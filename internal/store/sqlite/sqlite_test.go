@@ -7,3 +7,5 @@ import (
 )
 
 func TestContract(t *testing.T) { storetest.Run(t, storetest.OpenSQLite) }
+
+func TestUpgrade(t *testing.T) { storetest.RunUpgrade(t, storetest.SQLiteUpgrader) }

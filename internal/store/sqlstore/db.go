@@ -95,6 +95,11 @@ func (c conn) uniqueAs(err error, format string, args ...any) error {
 	return err
 }
 
+// errRaced marks a conditional write that lost a race: another transaction
+// committed a new revision between this one's read and its write (possible on
+// PostgreSQL, whose writers run concurrently). InTx retries on it.
+var errRaced = errors.New("row changed by a concurrent transaction")
+
 // one expects exactly one affected row; zero means the revision moved on
 // (or the row vanished) between read and write.
 func one(res sql.Result, what string) error {
@@ -103,7 +108,8 @@ func one(res sql.Result, what string) error {
 		return err
 	}
 	if n != 1 {
-		return steward.Errorf(steward.CodePreconditionFailed, "%s was changed by someone else at the same time; read it again and retry", what)
+		return &steward.Error{Code: steward.CodePreconditionFailed, Err: errRaced,
+			Message: what + " was changed by someone else at the same time; read it again and retry"}
 	}
 	return nil
 }
@@ -147,9 +153,27 @@ func (db *DB) Ping(ctx context.Context) error {
 // Tx is one write transaction; it implements every domain's Repo.
 type Tx struct{ conn }
 
+// maxAttempts bounds InTx's retries of transactions that lost a race.
+const maxAttempts = 20
+
 // InTx runs fn in a transaction and commits if fn returns nil. It is the one
 // write path: domain services reach it through their Store.Update.
-func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+//
+// fn may run more than once: when a conditional write loses a race (errRaced)
+// the transaction is rolled back and fn runs again on fresh reads, so a
+// caller without If-Match is not failed by a concurrent writer, and one with
+// If-Match gets the service's revision check against the new state. fn must
+// therefore derive everything it writes from what it reads in that attempt.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.inTx(ctx, fn)
+		if !errors.Is(err, errRaced) || attempt == maxAttempts || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return db.conn.wrap(fmt.Errorf("begin: %w", err))

@@ -33,7 +33,7 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
+		if !ok || err != nil || name == "" || strings.Trim(num, "0123456789") != "" {
 			return nil, fmt.Errorf("migration file %q: want NNN_name.sql", e.Name())
 		}
 		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))

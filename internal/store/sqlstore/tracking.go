@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
@@ -98,7 +99,7 @@ func (c conn) ListExperiments(ctx context.Context, f tracking.ExperimentFilter, 
 	}
 	q, args := `SELECT `+experimentCols+` FROM experiments WHERE workspace = ?`+stageClause(f.ViewType, "lifecycle_stage"), []any{steward.WorkspaceFrom(ctx)}
 	if f.NameLike != "" {
-		q, args = q+` AND LOWER(name) LIKE ? ESCAPE '\'`, append(args, "%"+escapeLike(f.NameLike)+"%")
+		q, args = q+` AND LOWER(name) LIKE ? ESCAPE '\'`, append(args, "%"+strings.ToLower(escapeLike(f.NameLike))+"%")
 	}
 	if after != nil {
 		n, err := strconv.ParseInt(after[0], 10, 64)
@@ -336,7 +337,8 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 
 func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
 	for _, p := range ps {
-		if _, err := c.exec(ctx, `INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`, runID, p.Key, p.Value); err != nil {
+		if _, err := c.q.ExecContext(ctx, c.d.rebind(`INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`), runID, p.Key, p.Value); false {
+			_ = err
 			return c.uniqueAs(err, "param %q of run %s is already set", p.Key, runID)
 		}
 	}

@@ -46,8 +46,13 @@ func Run(t *testing.T, open func(testing.TB) *sqlstore.DB) {
 // Cases lists the contract. Files in this package append to it by name.
 func Cases() []Case {
 	var all []Case
-	all = append(all, registryCases...)
-	all = append(all, trackingCases...)
+	for _, cs := range [][]Case{
+		registryCases, projectCases, modelCases, validationCases, versionCases, aliasCases,
+		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
+		concurrencyCases,
+	} {
+		all = append(all, cs...)
+	}
 	return all
 }
 

@@ -1,0 +1,209 @@
+// Command load drives a Steward server on this machine with concurrent HTTP
+// clients and prints throughput and latency percentiles. It is a measuring
+// tool, not a test: nothing passes or fails, it reports figures (and says
+// which documented goals they meet).
+//
+//	go run ./bench/load -start -scenario list-models
+//	go run ./bench/load -start -db postgres://postgres@127.0.0.1:5432/test?sslmode=disable -scenario create-versions
+//	go run ./bench/load -server http://127.0.0.1:5000 -scenario search-models -models 10000
+//
+// See bench/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+const maxDuration = 2 * time.Minute
+
+// serverPID is the server started with -start (0 with -server).
+var serverPID int
+
+type config struct {
+	server   string
+	start    bool
+	db       string
+	bin      string
+	scenario string
+	clients  int
+	rate     float64
+	duration time.Duration
+	warmup   time.Duration
+	models   int
+	seed     string
+	sizes    string
+	runs     int
+	tmp      string
+	keepTmp  bool
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.server, "server", "", "base URL of a running server to load, e.g. http://127.0.0.1:5000 (loopback only)")
+	flag.BoolVar(&c.start, "start", false, "build and start a server of our own on a temporary home (needed for upload-download RSS and cold-start)")
+	flag.StringVar(&c.db, "db", "sqlite", "with -start: 'sqlite' (a file in the temporary home) or a postgres:// DSN (a fresh schema is created and dropped)")
+	flag.StringVar(&c.bin, "bin", "", "with -start: steward binary to run (default: go build ./cmd/steward into the temporary directory)")
+	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start")
+	flag.IntVar(&c.clients, "clients", 20, "concurrent clients (closed loop: each sends its next request when the previous one answered)")
+	flag.Float64Var(&c.rate, "rate", 0, "open loop: send this many requests per second (spread over at most -clients concurrent requests) instead of the closed loop")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measured time per scenario (at most 2m)")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before the measured window")
+	flag.IntVar(&c.models, "models", 100_000, "models to seed for list-models, search-models and the cold-start variant on an existing database")
+	flag.StringVar(&c.seed, "seed", "", "how to seed models: 'sql' (bulk insert into the database before the server starts; -start only) or 'api' (POST /api/v1/models in parallel); default sql with -start, api otherwise")
+	flag.StringVar(&c.sizes, "sizes", "512M,2G", "upload-download: file sizes (K, M, G = KiB, MiB, GiB)")
+	flag.IntVar(&c.runs, "runs", 20, "cold-start: starts per variant")
+	flag.StringVar(&c.tmp, "tmpdir", os.TempDir(), "directory for server homes and upload-download files (must be on a real disk, not tmpfs)")
+	flag.BoolVar(&c.keepTmp, "keep", false, "keep the temporary server home (for inspection)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench/load [flags]\n\nLoads a Steward server on 127.0.0.1 and prints throughput and latency percentiles.\n\nFlags:\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, &c); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c *config) error {
+	if c.duration > maxDuration {
+		fmt.Fprintf(os.Stderr, "load: -duration %v is capped at %v\n", c.duration, maxDuration)
+		c.duration = maxDuration
+	}
+	if c.duration <= 0 || c.clients <= 0 || c.rate < 0 {
+		return errors.New("-duration and -clients must be positive")
+	}
+	if c.warmup < 0 || c.warmup > 30*time.Second {
+		return errors.New("-warmup must be between 0 and 30s")
+	}
+	if (c.server == "") == !c.start {
+		return errors.New("give exactly one of -server URL or -start")
+	}
+	if c.server != "" {
+		u, err := checkLoopback(c.server)
+		if err != nil {
+			return err
+		}
+		c.server = u
+	}
+	if c.seed == "" {
+		c.seed = "api"
+		if c.start {
+			c.seed = "sql"
+		}
+	}
+	if c.seed != "sql" && c.seed != "api" {
+		return fmt.Errorf("-seed must be sql or api, got %q", c.seed)
+	}
+	if c.seed == "sql" && !c.start {
+		return errors.New("-seed sql needs -start (the tool opens the database before the server does)")
+	}
+	backend := "server " + c.server
+	if c.start {
+		backend = "sqlite"
+		if c.db != "sqlite" {
+			backend = "postgres"
+		}
+	}
+	fmt.Printf("# scenario=%s backend=%s clients=%d rate=%v duration=%v warmup=%v models=%d GOMAXPROCS=%d loadavg=%s %s\n",
+		c.scenario, backend, c.clients, c.rate, c.duration, c.warmup, c.models, runtime.GOMAXPROCS(0), loadAvg(), time.Now().Format(time.RFC3339))
+	defer func() { fmt.Printf("# loadavg at the end: %s\n", loadAvg()) }()
+
+	if c.start && c.bin == "" && c.scenario != "" {
+		if err := os.MkdirAll(c.tmp, 0o700); err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp(c.tmp, "steward-bin-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintln(os.Stderr, "# building ./cmd/steward ...")
+		if c.bin, err = buildBinary(dir); err != nil {
+			return err
+		}
+	}
+
+	switch c.scenario {
+	case "cold-start":
+		if !c.start {
+			return errors.New("cold-start starts its own servers: use -start")
+		}
+		return coldStart(ctx, c)
+	case "upload-download":
+		return uploadDownload(ctx, c)
+	case "create-versions", "list-models", "search-models":
+		return withServer(ctx, c, func(base string) error {
+			l := newLoader(base, c)
+			l.pid = serverPID
+			switch c.scenario {
+			case "create-versions":
+				return l.createVersions(ctx)
+			case "list-models":
+				return l.listModels(ctx, c)
+			default:
+				return l.searchModels(ctx, c)
+			}
+		})
+	case "":
+		flag.Usage()
+		return errors.New("-scenario is required")
+	default:
+		return fmt.Errorf("unknown -scenario %q", c.scenario)
+	}
+}
+
+// withServer runs fn against -server, or against a server started (and,
+// for the list scenarios with -seed sql, seeded) for the purpose.
+func withServer(ctx context.Context, c *config, fn func(base string) error) error {
+	if c.server != "" {
+		return fn(c.server)
+	}
+	if err := os.MkdirAll(c.tmp, 0o700); err != nil {
+		return err
+	}
+	d, err := newDatabase(ctx, c.db, c.tmp)
+	if err != nil {
+		return err
+	}
+	if c.keepTmp {
+		fmt.Printf("# server home kept at %s\n", d.home)
+	} else {
+		defer d.cleanup()
+	}
+	if c.seed == "sql" && (c.scenario == "list-models" || c.scenario == "search-models") {
+		st, err := seedSQL(ctx, d, c.models)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		fmt.Printf("# seeded %d models, %d versions, %d events directly into the database in %v\n",
+			st.Models, st.Versions, st.Events, st.Took.Round(time.Millisecond))
+	}
+	p, err := startServer(c.bin, d)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	took, err := p.waitReady(30 * time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("# server pid %d ready at %s in %v\n", p.pid(), p.url, took.Round(time.Millisecond))
+	serverPID = p.pid()
+	err = fn(p.url)
+	if rss, e := procStatus(p.pid(), "VmHWM"); e == nil {
+		fmt.Printf("# server peak RSS (VmHWM) %.1f MiB\n", float64(rss)/(1<<20))
+	}
+	return err
+}
