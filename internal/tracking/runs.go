@@ -31,6 +31,16 @@ func (s *Service) CreateRun(ctx context.Context, in RunCreate) (*Run, error) {
 	if err := s.allow(ctx, "write", "experiment", in.ExperimentID); err != nil {
 		return nil, err
 	}
+	// MLflow keeps the run name in both the run and the mlflow.runName tag;
+	// a run created without one gets a generated name, as MLflow does.
+	if in.Name == "" {
+		in.Name = in.Tags[RunNameTag]
+	}
+	if in.Name == "" {
+		in.Name = randomRunName()
+	}
+	in.Tags = cloneMap(in.Tags)
+	in.Tags[RunNameTag] = in.Name
 	p, _ := steward.PrincipalFrom(ctx)
 	if in.UserID == "" {
 		in.UserID = p.ID
@@ -163,6 +173,13 @@ func (s *Service) changeRun(ctx context.Context, id string, ifRevision int64, ac
 		}
 		if err := r.UpdateRun(ctx, &next, cur.Revision); err != nil {
 			return err
+		}
+		if next.Name != cur.Name {
+			if err := r.SetRunTag(ctx, id, RunNameTag, next.Name); err != nil {
+				return err
+			}
+			next.Tags = cloneMap(next.Tags)
+			next.Tags[RunNameTag] = next.Name
 		}
 		out = &next
 		return s.emit(ctx, r, action, "run", id, runState(cur), runState(&next))

@@ -133,6 +133,7 @@ type Run struct {
 	Params         map[string]string `json:"params"`
 	Tags           map[string]string `json:"tags"`
 	Metrics        []Metric          `json:"metrics"` // latest value per key
+	Inputs         []DatasetInput    `json:"inputs"`
 	DeletedAt      *int64            `json:"deleted_at,omitempty"`
 	Revision       int64             `json:"revision"`
 }
@@ -165,6 +166,8 @@ type Reader interface {
 	GetRun(ctx context.Context, id string) (*Run, error)
 	ListRuns(ctx context.Context, f RunFilter, page steward.PageRequest) ([]*Run, string, error)
 	MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]Metric, string, error)
+	// ListRunFiles returns the run's files under prefix (all if ""), by path.
+	ListRunFiles(ctx context.Context, runID, prefix string) ([]RunFile, error)
 }
 
 // Repo is tracking storage inside a write transaction.
@@ -181,6 +184,12 @@ type Repo interface {
 	SetRunTag(ctx context.Context, runID, key, value string) error
 	DeleteRunTag(ctx context.Context, runID, key string) error
 	InsertMetrics(ctx context.Context, runID string, ms []Metric) error
+	// AddInputs upserts datasets (by experiment, name, digest) and links
+	// them to the run; links that exist are left alone.
+	AddInputs(ctx context.Context, run *Run, inputs []DatasetInput, now int64) error
+	PutRunFile(ctx context.Context, runID string, f RunFile, now int64) error
+	// DeleteRunFiles deletes path and everything under path/; returns the count.
+	DeleteRunFiles(ctx context.Context, runID, path string) (int, error)
 }
 
 // Store runs tracking reads and write transactions.

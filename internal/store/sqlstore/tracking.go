@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -198,6 +199,9 @@ func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.
 			return nil, err
 		}
 	}
+	if err := c.fillInputs(ctx, byID, ids); err != nil {
+		return nil, err
+	}
 	return out, c.eachRow(ctx, func(s scanner) error {
 		var id string
 		m, err := scanMetric(s, &id)
@@ -337,8 +341,12 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 
 func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
 	for _, p := range ps {
-		if _, err := c.q.ExecContext(ctx, c.d.rebind(`INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`), runID, p.Key, p.Value); false {
-			_ = err
+		if _, err := c.exec(ctx, `INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`, runID, p.Key, p.Value); err != nil {
+			if c.d.IsUnique(err) {
+				// A concurrent transaction set it after this one read the run:
+				// InTx retries on fresh reads, where the set-once rule decides.
+				err = errors.Join(errRaced, err)
+			}
 			return c.uniqueAs(err, "param %q of run %s is already set", p.Key, runID)
 		}
 	}

@@ -42,8 +42,9 @@ const SeedBlobDigest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e7
 // SeedOptions says what to write.
 type SeedOptions struct {
 	Models int // models named SeedModelName(0..Models-1), one tag each
-	// Every VersionsEvery-th model gets VersionsPer versions with FilesPer
-	// files each (0 = no versions).
+	// About one model in VersionsEvery (picked by a hash of its number, so
+	// spread evenly over the name order and every team and algo) gets
+	// VersionsPer versions with FilesPer files each (0 = no versions).
 	VersionsEvery, VersionsPer, FilesPer int
 	Workspace                            string // default "default"
 }
@@ -88,7 +89,7 @@ func Seed(ctx context.Context, db *sqlstore.DB, opts SeedOptions) (SeedStats, er
 	for i := range opts.Models {
 		team := SeedTeams[i%len(SeedTeams)]
 		nv := 0
-		if opts.VersionsEvery > 0 && i%opts.VersionsEvery == 0 {
+		if opts.VersionsEvery > 0 && splitmix(uint64(i))%uint64(opts.VersionsEvery) == 0 {
 			nv = opts.VersionsPer
 		}
 		m := &registry.Model{
@@ -239,4 +240,12 @@ func rebind(numbered bool, q string) string {
 		sb.WriteByte(q[i])
 	}
 	return sb.String()
+}
+
+// splitmix is SplitMix64's finalizer: a fixed, well-mixed hash of i.
+func splitmix(i uint64) uint64 {
+	i += 0x9e3779b97f4a7c15
+	i = (i ^ (i >> 30)) * 0xbf58476d1ce4e5b9
+	i = (i ^ (i >> 27)) * 0x94d049bb133111eb
+	return i ^ (i >> 31)
 }

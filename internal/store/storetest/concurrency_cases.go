@@ -9,6 +9,7 @@ import (
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
+	"github.com/steward-registry/steward/internal/tracking"
 )
 
 // parallel runs fn(i) for i in [0, n) at once and returns the errors by i.
@@ -144,6 +145,39 @@ var concurrencyCases = []Case{
 		must(t, err)
 		if len(evs) != n {
 			t.Fatalf("%d model update events, want %d", len(evs), n)
+		}
+	}},	{"concurrent params: same value is idempotent, first value wins", func(t *testing.T, e *Env) {
+		const n = 10
+		r, err := e.Tracking.CreateRun(e.Ctx, tracking.RunCreate{})
+		must(t, err)
+		for i, err := range parallel(n, func(int) error { return e.Tracking.LogParam(e.Ctx, r.ID, "lr", "0.1") }) {
+			if err != nil {
+				t.Fatalf("writer %d logging the same value: %v, want success", i, err)
+			}
+		}
+		errs := parallel(n, func(i int) error { return e.Tracking.LogParam(e.Ctx, r.ID, "bs", fmt.Sprint(i)) })
+		winner := -1
+		for i, err := range errs {
+			switch steward.ErrorCode(err) {
+			case "":
+				if winner >= 0 {
+					t.Fatalf("writers %d and %d both set param bs", winner, i)
+				}
+				winner = i
+			case steward.CodeInvalid:
+			default:
+				t.Fatalf("writer %d: got error %v, want success or %q", i, err, steward.CodeInvalid)
+			}
+		}
+		got, err := e.Tracking.GetRun(e.Ctx, r.ID)
+		must(t, err)
+		if winner < 0 || got.Params["bs"] != fmt.Sprint(winner) || got.Params["lr"] != "0.1" {
+			t.Fatalf("params %v with winner %d, want lr=0.1 and the winner's bs", got.Params, winner)
+		}
+		evs, err := e.DB.ListEvents(e.Ctx, events.Filter{Action: "run.log"})
+		must(t, err)
+		if len(evs) != n+1 {
+			t.Fatalf("%d run.log events, want %d (every idempotent write and the winner)", len(evs), n+1)
 		}
 	}},
 }

@@ -33,6 +33,13 @@ var experimentCases = []Case{
 		if y.ArtifactLocation != "s3://bucket/x" {
 			t.Fatalf("artifact location %q, want the one given", y.ArtifactLocation)
 		}
+		for _, c := range []*tracking.Experiment{x, y} {
+			stored, err := e.Tracking.GetExperiment(e.Ctx, c.ID)
+			must(t, err)
+			if c.Revision != 1 || stored.Revision != 1 {
+				t.Fatalf("experiment %s created at revision %d (stored %d), want 1", c.Name, c.Revision, stored.Revision)
+			}
+		}
 		before := snapshot(t, e)
 		_, err = e.Tracking.CreateExperiment(e.Ctx, "exp", "", nil)
 		wantCode(t, err, steward.CodeAlreadyExists)
