@@ -51,7 +51,7 @@ func main() {
 	flag.BoolVar(&c.start, "start", false, "build and start a server of our own on a temporary home (needed for upload-download RSS and cold-start)")
 	flag.StringVar(&c.db, "db", "sqlite", "with -start: 'sqlite' (a file in the temporary home) or a postgres:// DSN (a fresh schema is created and dropped)")
 	flag.StringVar(&c.bin, "bin", "", "with -start: steward binary to run (default: go build ./cmd/steward into the temporary directory)")
-	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start")
+	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start (or seed: only seed a database with -models and keep it, for EXPLAIN)")
 	flag.IntVar(&c.clients, "clients", 20, "concurrent clients (closed loop: each sends its next request when the previous one answered)")
 	flag.Float64Var(&c.rate, "rate", 0, "open loop: send this many requests per second (spread over at most -clients concurrent requests) instead of the closed loop")
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measured time per scenario (at most 2m)")
@@ -87,6 +87,9 @@ func run(ctx context.Context, c *config) error {
 	if c.warmup < 0 || c.warmup > 30*time.Second {
 		return errors.New("-warmup must be between 0 and 30s")
 	}
+	if c.scenario == "seed" {
+		c.start = true
+	}
 	if (c.server == "") == !c.start {
 		return errors.New("give exactly one of -server URL or -start")
 	}
@@ -120,7 +123,7 @@ func run(ctx context.Context, c *config) error {
 		c.scenario, backend, c.clients, c.rate, c.duration, c.warmup, c.models, runtime.GOMAXPROCS(0), loadAvg(), time.Now().Format(time.RFC3339))
 	defer func() { fmt.Printf("# loadavg at the end: %s\n", loadAvg()) }()
 
-	if c.start && c.bin == "" && c.scenario != "" {
+	if c.start && c.bin == "" && c.scenario != "" && c.scenario != "seed" {
 		if err := os.MkdirAll(c.tmp, 0o700); err != nil {
 			return err
 		}
@@ -156,6 +159,19 @@ func run(ctx context.Context, c *config) error {
 				return l.searchModels(ctx, c)
 			}
 		})
+	case "seed":
+		// Seed a database and keep it, to explore query plans by hand.
+		d, err := newDatabase(ctx, c.db, c.tmp)
+		if err != nil {
+			return err
+		}
+		st, err := seedSQL(ctx, d, c.models)
+		if err != nil {
+			d.cleanup()
+			return err
+		}
+		fmt.Printf("# seeded %d models, %d versions in %v; kept: home %s, database %s\n", st.Models, st.Versions, st.Took.Round(time.Millisecond), d.home, d.openPath())
+		return nil
 	case "":
 		flag.Usage()
 		return errors.New("-scenario is required")

@@ -26,10 +26,18 @@ type Reader interface {
 	ListVersions(ctx context.Context, f VersionFilter, page steward.PageRequest) ([]*Version, string, error)
 	ListFiles(ctx context.Context, versionID string) ([]File, error)
 
+	// SearchModels and SearchVersions return at most q.Limit rows from
+	// q.Offset, matching q.Filter, ordered by q.OrderBy then the default.
+	SearchModels(ctx context.Context, q Query) ([]*Model, error)
+	SearchVersions(ctx context.Context, q Query) ([]*Version, error)
+
 	// BlobSize returns the size of a blob the workspace has been given, or
 	// CodeNotFound, so a digest alone never grants access to another
 	// workspace's content.
 	BlobSize(ctx context.Context, digest string) (int64, error)
+	// RunArtifacts returns the run's files under prefix with paths made
+	// relative to it (all files when prefix is "").
+	RunArtifacts(ctx context.Context, runID, prefix string) ([]File, error)
 	// RunExists reports whether a run of the workspace exists (deleted or not).
 	RunExists(ctx context.Context, runID string) (bool, error)
 }

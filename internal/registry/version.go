@@ -59,6 +59,7 @@ type Version struct {
 	Description    string            `json:"description"`
 	Source         string            `json:"source"`
 	RunID          string            `json:"run_id,omitempty"`
+	RunLink        string            `json:"run_link,omitempty"`
 	ManifestDigest string            `json:"manifest_digest"`
 	FileCount      int64             `json:"file_count"`
 	TotalSize      int64             `json:"total_size"`
@@ -77,9 +78,31 @@ type Version struct {
 type VersionCreate struct {
 	Source      string            `json:"source"`
 	RunID       string            `json:"run_id"`
+	RunLink     string            `json:"run_link"`
 	Description string            `json:"description"`
 	Tags        map[string]string `json:"tags"`
 	Files       []File            `json:"files"`
+}
+
+// RunSource parses a source that points into a run's artifacts, as MLflow
+// clients register models: "runs:/<run>/<path>" or
+// "mlflow-artifacts:/<exp>/<run>/artifacts/<path>". ok is false for any
+// other source (an external URI), which is recorded as given.
+func RunSource(source string) (runID, path string, ok bool) {
+	if rest, found := strings.CutPrefix(source, "runs:/"); found {
+		runID, path, _ = strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+		return runID, strings.Trim(path, "/"), runID != ""
+	}
+	if rest, found := strings.CutPrefix(source, "mlflow-artifacts:/"); found {
+		parts := strings.SplitN(strings.TrimPrefix(rest, "/"), "/", 4)
+		if len(parts) >= 3 && parts[2] == "artifacts" {
+			if len(parts) == 4 {
+				path = strings.Trim(parts[3], "/")
+			}
+			return parts[1], path, true
+		}
+	}
+	return "", "", false
 }
 
 // VersionUpdate is a partial update.

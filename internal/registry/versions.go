@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -25,6 +27,9 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 	if err := steward.ValidateValue("source", in.Source, 4096); err != nil {
 		return nil, err
 	}
+	if err := steward.ValidateValue("run_link", in.RunLink, 4096); err != nil {
+		return nil, err
+	}
 	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
 		return nil, err
 	}
@@ -36,7 +41,7 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 	now := s.millis()
 	v := &Version{
 		ID: steward.NewID(), Workspace: steward.WorkspaceFrom(ctx), ModelName: model, Description: in.Description,
-		Source: in.Source, RunID: in.RunID, ManifestDigest: ManifestDigest(files), FileCount: int64(len(files)), TotalSize: total,
+		Source: in.Source, RunID: in.RunID, RunLink: in.RunLink, ManifestDigest: ManifestDigest(files), FileCount: int64(len(files)), TotalSize: total,
 		Stage: StageNone, Status: StatusReady, Tags: nonNil(in.Tags), Aliases: []string{},
 		CreatedBy: p.ID, CreatedAt: now, UpdatedAt: now, Revision: 1,
 	}
@@ -44,6 +49,23 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 		m, err := r.GetModel(ctx, model)
 		if err != nil {
 			return err
+		}
+		if len(files) == 0 {
+			// Registered from a run (the MLflow way): the version's files are
+			// the run's artifacts under the source path. Blobs are shared by
+			// content, so nothing is copied.
+			if runID, prefix, ok := RunSource(v.Source); ok {
+				if v.RunID == "" {
+					v.RunID = runID
+				}
+				if files, err = r.RunArtifacts(ctx, runID, prefix); err != nil {
+					return err
+				}
+				for _, f := range files {
+					v.TotalSize += f.Size
+				}
+				v.FileCount, v.ManifestDigest = int64(len(files)), ManifestDigest(files)
+			}
 		}
 		if v.RunID != "" {
 			ok, err := r.RunExists(ctx, v.RunID)
@@ -191,7 +213,11 @@ func (s *Service) SetStage(ctx context.Context, model string, version int64, sta
 	return out, err
 }
 
-func (s *Service) allVersions(ctx context.Context, r Repo, f VersionFilter) ([]*Version, error) {
+func sortByVersion(vs []*Version) {
+	slices.SortFunc(vs, func(a, b *Version) int { return cmp.Compare(a.Version, b.Version) })
+}
+
+func (s *Service) allVersions(ctx context.Context, r Reader, f VersionFilter) ([]*Version, error) {
 	var all []*Version
 	page := steward.PageRequest{Size: steward.MaxPageSize}
 	for {

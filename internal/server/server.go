@@ -16,6 +16,7 @@ import (
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/httpapi"
+	"github.com/steward-registry/steward/internal/mlflowapi"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store"
@@ -94,6 +95,8 @@ func (s *Server) routes() http.Handler {
 		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
 	}
 	api.Register(mux, s.middleware)
+	ml := &mlflowapi.API{Registry: s.registry, Tracking: s.tracking, Blobs: s.blobs, Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize}
+	ml.Register(mux, s.middleware)
 	ops := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.middleware(pattern, h)) }
 	ops("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

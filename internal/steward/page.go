@@ -70,3 +70,33 @@ func fingerprint(q string) string {
 	h := sha256.Sum256([]byte(q))
 	return fmt.Sprintf("%x", h[:8])
 }
+
+// EncodeOffsetToken makes an offset page token in MLflow's format
+// (base64 of {"offset": N}), used by the search endpoints whose arbitrary
+// order_by rules out keyset paging.
+func EncodeOffsetToken(offset int) string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf(`{"offset": %d}`, offset)))
+}
+
+// DecodeOffsetToken reads an offset page token; "" is offset 0.
+func DecodeOffsetToken(token string) (int, error) {
+	if token == "" {
+		return 0, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		if b, err = base64.URLEncoding.DecodeString(token); err != nil {
+			return 0, Errorf(CodeInvalid, "Invalid page token, could not base64-decode")
+		}
+	}
+	var c struct {
+		Offset *int `json:"offset"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return 0, Errorf(CodeInvalid, "Invalid page token, decoded value=%s", b)
+	}
+	if c.Offset == nil || *c.Offset < 0 {
+		return 0, Errorf(CodeInvalid, "Invalid page token, parsed value=%s", b)
+	}
+	return *c.Offset, nil
+}

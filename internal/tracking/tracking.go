@@ -166,6 +166,10 @@ type Reader interface {
 	GetRun(ctx context.Context, id string) (*Run, error)
 	ListRuns(ctx context.Context, f RunFilter, page steward.PageRequest) ([]*Run, string, error)
 	MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]Metric, string, error)
+	// SearchRuns and SearchExperiments return at most q.Limit rows from
+	// q.Offset, matching q.Filter, ordered by q.OrderBy then the default.
+	SearchRuns(ctx context.Context, q Query) ([]*Run, error)
+	SearchExperiments(ctx context.Context, q Query) ([]*Experiment, error)
 	// ListRunFiles returns the run's files under prefix (all if ""), by path.
 	ListRunFiles(ctx context.Context, runID, prefix string) ([]RunFile, error)
 }

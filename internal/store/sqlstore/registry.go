@@ -321,14 +321,14 @@ func (c conn) NextVersionNumber(ctx context.Context, modelID string) (int64, err
 
 // --- versions ---
 
-const versionSelect = `SELECT v.id, v.workspace, v.model_id, m.name, v.version, v.description, v.source, v.run_id,
+const versionSelect = `SELECT v.id, v.workspace, v.model_id, m.name, v.version, v.description, v.source, v.run_id, v.run_link,
 	v.manifest_digest, v.file_count, v.total_size, v.stage, v.status, v.status_message,
 	v.created_by, v.created_at, v.updated_at, v.revision
 	FROM model_versions v JOIN models m ON m.id = v.model_id`
 
 func scanVersion(s scanner) (*registry.Version, error) {
 	v := &registry.Version{Tags: map[string]string{}, Aliases: []string{}}
-	return v, s.Scan(&v.ID, &v.Workspace, &v.ModelID, &v.ModelName, &v.Version, &v.Description, &v.Source, &v.RunID,
+	return v, s.Scan(&v.ID, &v.Workspace, &v.ModelID, &v.ModelName, &v.Version, &v.Description, &v.Source, &v.RunID, &v.RunLink,
 		&v.ManifestDigest, &v.FileCount, &v.TotalSize, &v.Stage, &v.Status, &v.StatusMessage,
 		&v.CreatedBy, &v.CreatedAt, &v.UpdatedAt, &v.Revision)
 }
@@ -449,10 +449,10 @@ func (c conn) ListFiles(ctx context.Context, versionID string) ([]registry.File,
 }
 
 func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []registry.File) error {
-	if _, err := c.exec(ctx, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id,
+	if _, err := c.exec(ctx, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id, run_link,
 		manifest_digest, file_count, total_size, stage, status, status_message, created_by, created_at, updated_at, revision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.ID, v.Workspace, v.ModelID, v.Version, v.Description, v.Source, v.RunID, v.ManifestDigest, v.FileCount, v.TotalSize,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.Workspace, v.ModelID, v.Version, v.Description, v.Source, v.RunID, v.RunLink, v.ManifestDigest, v.FileCount, v.TotalSize,
 		string(v.Stage), v.Status, v.StatusMessage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Revision); err != nil {
 		return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
 	}

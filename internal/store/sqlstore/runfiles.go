@@ -1,7 +1,11 @@
 package sqlstore
 
 import (
+	"path"
+	"strings"
+
 	"context"
+	"github.com/steward-registry/steward/internal/registry"
 
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
@@ -116,4 +120,25 @@ func (c conn) fillInputs(ctx context.Context, byID map[string]*tracking.Run, ids
 		}
 		return nil
 	}, `SELECT run_id, dataset_id, key, value FROM run_input_tags WHERE run_id IN (`+in+`) ORDER BY key`, ids...)
+}
+
+// RunArtifacts serves the registry: the run's files under prefix, with
+// paths relative to prefix.
+func (c conn) RunArtifacts(ctx context.Context, runID, prefix string) ([]registry.File, error) {
+	rfs, err := c.ListRunFiles(ctx, runID, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]registry.File, 0, len(rfs))
+	for _, f := range rfs {
+		p := f.Path
+		if prefix != "" {
+			p = strings.TrimPrefix(strings.TrimPrefix(p, prefix), "/")
+			if p == "" { // the prefix named a single file
+				p = path.Base(f.Path)
+			}
+		}
+		out = append(out, registry.File{Path: p, Digest: f.Digest, Size: f.Size, MediaType: f.MediaType})
+	}
+	return out, nil
 }

@@ -22,6 +22,9 @@ func expID(id string) (int64, error) {
 
 const experimentCols = `id, workspace, name, artifact_location, lifecycle_stage, created_at, updated_at, revision`
 
+// experimentColsE is experimentCols qualified by the alias e.
+const experimentColsE = `e.id, e.workspace, e.name, e.artifact_location, e.lifecycle_stage, e.created_at, e.updated_at, e.revision`
+
 func (c conn) scanExperiments(ctx context.Context, q string, args ...any) ([]*tracking.Experiment, error) {
 	var out []*tracking.Experiment
 	byID := map[int64]*tracking.Experiment{}
@@ -159,6 +162,9 @@ func (c conn) SetExperimentTag(ctx context.Context, id, key, value string) error
 // --- runs ---
 
 const runCols = `id, workspace, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, deleted_at, revision`
+
+// runColsR is runCols qualified by the alias r.
+const runColsR = `r.id, r.workspace, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.deleted_at, r.revision`
 
 func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.Run, error) {
 	var out []*tracking.Run

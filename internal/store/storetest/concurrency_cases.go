@@ -107,7 +107,8 @@ var concurrencyCases = []Case{
 		if len(evs) != 1 {
 			t.Fatalf("%d update events, want 1", len(evs))
 		}
-	}},	{"concurrent updates without a revision all apply", func(t *testing.T, e *Env) {
+	}},
+	{"concurrent updates without a revision all apply", func(t *testing.T, e *Env) {
 		// Without If-Match a writer must not fail because another one
 		// committed between its read and its write; each change lands on top
 		// of the previous ones.
@@ -146,7 +147,8 @@ var concurrencyCases = []Case{
 		if len(evs) != n {
 			t.Fatalf("%d model update events, want %d", len(evs), n)
 		}
-	}},	{"concurrent params: same value is idempotent, first value wins", func(t *testing.T, e *Env) {
+	}},
+	{"concurrent params: same value is idempotent, first value wins", func(t *testing.T, e *Env) {
 		const n = 10
 		r, err := e.Tracking.CreateRun(e.Ctx, tracking.RunCreate{})
 		must(t, err)

@@ -1,0 +1,110 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/steward-registry/steward/internal/store/sqlstore"
+	"github.com/steward-registry/steward/internal/store/storetest"
+)
+
+// seedScale inserts n runs in experiment 0 with metrics m1, m2 and param p1
+// computed from the run number i (1..n), in SQL so seeding stays fast.
+func seedScale(t testing.TB, db *sqlstore.DB, n int) {
+	t.Helper()
+	with := `WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?) `
+	exec(t, db, with+`INSERT INTO runs (id, workspace, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri, revision)
+		SELECT 'r' || CAST(i AS TEXT), 'default', 0, 'run-' || CAST(i AS TEXT), '', 'FINISHED', i, 'active', '', 1 FROM n`, n)
+	exec(t, db, with+`INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step)
+		SELECT 'r' || CAST(i AS TEXT), 'm1', ((i * 7919) % 1000) / 1000.0, 0, 0, 0 FROM n`, n)
+	exec(t, db, with+`INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step)
+		SELECT 'r' || CAST(i AS TEXT), 'm2', ((i * 104729) % 1000) / 1000.0, 0, 0, 0 FROM n WHERE i % 3 <> 0`, n)
+	exec(t, db, with+`INSERT INTO run_params (run_id, key, value)
+		SELECT 'r' || CAST(i AS TEXT), 'p1', CASE WHEN i % 10 = 0 THEN 'x' ELSE 'y' END FROM n`, n)
+	if analyze {
+		exec(t, db, `ANALYZE`)
+	}
+}
+
+// analyze runs ANALYZE after seeding; off, the planners work without
+// statistics, as on a database nobody has analyzed.
+var analyze = false
+
+// openLike opens another fresh database on db's backend.
+func openLike(t testing.TB, db *sqlstore.DB) *sqlstore.DB {
+	if db.Dialect.Name == "postgres" {
+		return storetest.OpenPostgres(t)
+	}
+	return storetest.OpenSQLite(t)
+}
+
+// scaleWant is what the scale search returns, computed in Go.
+func scaleWant(n, limit int) []string {
+	type row struct {
+		i  int
+		m2 float64
+		ok bool // has m2
+	}
+	var rows []row
+	for i := 1; i <= n; i++ {
+		if (i*7919)%1000 > 500 && i%10 == 0 {
+			rows = append(rows, row{i, float64((i*104729)%1000) / 1000, i%3 != 0})
+		}
+	}
+	sort.Slice(rows, func(a, b int) bool {
+		x, y := rows[a], rows[b]
+		if x.ok != y.ok {
+			return x.ok
+		}
+		if x.m2 != y.m2 {
+			return x.m2 > y.m2
+		}
+		return x.i > y.i // start_time DESC
+	})
+	out := []string{}
+	for _, r := range rows[:min(limit, len(rows))] {
+		out = append(out, fmt.Sprintf("run-%d", r.i))
+	}
+	return out
+}
+
+// TestSearchRunsScale runs the brief's example search over many runs: the
+// filters are semi-joins on the (key, value, run_id) indexes and the sort is
+// a primary-key lookup per candidate, so the time grows about linearly.
+func TestSearchRunsScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 100,000 runs")
+	}
+	n := 100000
+	if raceEnabled {
+		n = 20000 // the race detector slows pure-Go SQLite tenfold
+	}
+	filter, order := "metrics.m1 > 0.5 AND params.p1 = 'x'", []string{"metrics.m2 DESC"}
+	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
+		times := map[int]time.Duration{}
+		for _, size := range []int{n / 10, n} {
+			db := db
+			if size != n/10 {
+				db = openLike(t, db)
+			}
+			seedScale(t, db, size)
+			runsQuery.run(t, db, nil, filter, order, 100, 0) // warm up
+			start := time.Now()
+			got, err := runsQuery.run(t, db, nil, filter, order, 100, 0)
+			times[size] = time.Since(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := scaleWant(size, 100); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%d runs:\n got %v\nwant %v", size, got, want)
+			}
+		}
+		t.Logf("%d runs: %v; %d runs: %v", n/10, times[n/10], n, times[n])
+		// Linear growth is 10x; quadratic would be 100x. Allow noise.
+		if small, big := times[n/10], times[n]; big > 40*small && big > 200*time.Millisecond {
+			t.Errorf("search time grew %.0fx for 10x the runs (%v -> %v)", float64(big)/float64(small), small, big)
+		}
+	})
+}
