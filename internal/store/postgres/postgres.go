@@ -21,7 +21,9 @@ import (
 var migrationFS embed.FS
 
 // Migrations returns the embedded migrations.
-func Migrations() ([]sqlstore.Migration, error) { return sqlstore.LoadMigrations(migrationFS, "migrations") }
+func Migrations() ([]sqlstore.Migration, error) {
+	return sqlstore.LoadMigrations(migrationFS, "migrations")
+}
 
 // migrationLock is an arbitrary constant naming Steward's advisory lock.
 const migrationLock = 0x5354455741524400 // "STEWARD\0"
@@ -44,7 +46,9 @@ var Dialect = &sqlstore.Dialect{
 		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
 			return nil, err
 		}
-		return func() { _, _ = c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLock)) }, nil
+		return func() {
+			_, _ = c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+		}, nil
 	},
 	CaseInsensitiveLike: "ILIKE",
 }

@@ -25,7 +25,9 @@ import (
 var migrationFS embed.FS
 
 // Migrations returns the embedded migrations.
-func Migrations() ([]sqlstore.Migration, error) { return sqlstore.LoadMigrations(migrationFS, "migrations") }
+func Migrations() ([]sqlstore.Migration, error) {
+	return sqlstore.LoadMigrations(migrationFS, "migrations")
+}
 
 // Dialect is SQLite's.
 var Dialect = &sqlstore.Dialect{
