@@ -21,6 +21,9 @@ import (
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 )
 
+// GroupCommitBatch is the most write transactions that share one commit.
+const GroupCommitBatch = 64
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -80,5 +83,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 		db.Close()
 		return nil, err
 	}
+	// Concurrent writers share commits: one fsync serves a whole batch.
+	db.EnableGroupCommit(GroupCommitBatch)
 	return db, nil
 }

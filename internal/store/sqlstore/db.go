@@ -60,20 +60,30 @@ type querier interface {
 type conn struct {
 	q querier
 	d *Dialect
+	// detach runs statements without their context's cancellation (see
+	// groupCommit).
+	detach bool
+}
+
+func (c conn) ctx(ctx context.Context) context.Context {
+	if c.detach {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	res, err := c.q.ExecContext(c.ctx(ctx), c.d.rebind(query), args...)
 	return res, c.wrap(err)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	rows, err := c.q.QueryContext(c.ctx(ctx), c.d.rebind(query), args...)
 	return rows, c.wrap(err)
 }
 
 func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+	return c.q.QueryRowContext(c.ctx(ctx), c.d.rebind(query), args...)
 }
 
 // wrap turns driver errors that are not bugs into application errors.
@@ -129,6 +139,13 @@ type DB struct {
 	Write   *sql.DB
 	Read    *sql.DB
 	Dialect *Dialect
+	group   *groupCommit
+}
+
+// EnableGroupCommit makes concurrent InTx calls share transactions of up to
+// maxBatch callers (see groupCommit). For single-writer databases (SQLite).
+func (db *DB) EnableGroupCommit(maxBatch int) {
+	db.group = newGroupCommit(db.Write, db.Dialect, maxBatch)
 }
 
 // New wraps opened pools. read may equal write.
@@ -138,6 +155,9 @@ func New(write, read *sql.DB, d *Dialect) *DB {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	err := db.Write.Close()
 	if db.Read != db.Write {
 		err = errors.Join(err, db.Read.Close())
@@ -165,6 +185,9 @@ const maxAttempts = 20
 // If-Match gets the service's revision check against the new state. fn must
 // therefore derive everything it writes from what it reads in that attempt.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
 	for attempt := 1; ; attempt++ {
 		err := db.inTx(ctx, fn)
 		if !errors.Is(err, errRaced) || attempt == maxAttempts || ctx.Err() != nil {
