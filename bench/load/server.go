@@ -321,3 +321,27 @@ func loadAvg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// cpuByName sums the CPU time of every process whose command name is name
+// (e.g. all "postgres" backends: ours and anybody else's on the server).
+func cpuByName(name string) time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil || strings.TrimSpace(string(b)) != name {
+			continue
+		}
+		if d, err := cpuTime(pid); err == nil {
+			total += d
+		}
+	}
+	return total
+}

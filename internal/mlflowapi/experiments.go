@@ -114,9 +114,20 @@ func (a *API) listExperiments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	es, next, err := a.Tracking.SearchExperiments(r.Context(), tracking.SearchRequest{ViewType: vt, MaxResults: int(in.MaxResults), PageToken: in.PageToken})
-	if err != nil {
-		return err
+	req := tracking.SearchRequest{ViewType: vt, MaxResults: int(in.MaxResults), PageToken: in.PageToken}
+	var es []*tracking.Experiment
+	var next string
+	for {
+		page, token, err := a.Tracking.SearchExperiments(r.Context(), req)
+		if err != nil {
+			return err
+		}
+		es, next = append(es, page...), token
+		// MLflow 1.x: without max_results, list returns every experiment.
+		if in.MaxResults != 0 || token == "" {
+			break
+		}
+		req.PageToken = token
 	}
 	out := searchExperimentsJSON{NextPageToken: next}
 	for _, e := range es {
