@@ -40,6 +40,7 @@ type config struct {
 	models   int
 	seed     string
 	sizes    string
+	queries  string
 	runs     int
 	tmp      string
 	keepTmp  bool
@@ -58,6 +59,7 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before the measured window")
 	flag.IntVar(&c.models, "models", 100_000, "models to seed for list-models, search-models and the cold-start variant on an existing database")
 	flag.StringVar(&c.seed, "seed", "", "how to seed models: 'sql' (bulk insert into the database before the server starts; -start only) or 'api' (POST /api/v1/models in parallel); default sql with -start, api otherwise")
+	flag.StringVar(&c.queries, "queries", "prefix-10pct,prefix-1pct,q-substring-10pct,q-substring-1-match", "search-models: which searches to mix, chosen at random per request")
 	flag.StringVar(&c.sizes, "sizes", "512M,2G", "upload-download: file sizes (K, M, G = KiB, MiB, GiB)")
 	flag.IntVar(&c.runs, "runs", 20, "cold-start: starts per variant")
 	flag.StringVar(&c.tmp, "tmpdir", os.TempDir(), "directory for server homes and upload-download files (must be on a real disk, not tmpfs)")

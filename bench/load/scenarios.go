@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -359,27 +360,37 @@ func (l *loader) listModels(ctx context.Context, c *config) error {
 	return ctx.Err()
 }
 
-// searchModels mixes four searches, first page of 50 each: a name prefix
-// matching 10% and 1% of the models, a substring (q) matching 10%, and a
-// substring matching one model (which no index can serve).
+// searchModels mixes the searches named by -queries (first page of 50 each):
+// a name prefix matching 10% and 1% of the models, a substring (q) matching
+// 10%, and a substring matching one model (which no index can serve).
 func (l *loader) searchModels(ctx context.Context, c *config) error {
 	if err := l.ensureSeeded(ctx, c); err != nil {
 		return err
 	}
 	teams, algos := storetest.SeedTeams, storetest.SeedAlgos
-	do := func(ctx context.Context, r *mrand.Rand) (string, error) {
-		var label, q string
-		switch r.IntN(4) {
-		case 0:
-			label, q = "prefix-10pct", "name_prefix="+url.QueryEscape(teams[r.IntN(len(teams))]+"-")
-		case 1:
-			label, q = "prefix-1pct", "name_prefix="+url.QueryEscape(teams[r.IntN(len(teams))]+"-"+algos[r.IntN(len(algos))]+"-")
-		case 2:
-			label, q = "q-substring-10pct", "q="+url.QueryEscape(algos[r.IntN(len(algos))])
-		default:
-			label, q = "q-substring-1-match", "q="+strconv.Itoa(1_000_000 + r.IntN(c.models))[1:]
+	all := map[string]func(r *mrand.Rand) string{
+		"prefix-10pct": func(r *mrand.Rand) string {
+			return "name_prefix=" + url.QueryEscape(teams[r.IntN(len(teams))]+"-")
+		},
+		"prefix-1pct": func(r *mrand.Rand) string {
+			return "name_prefix=" + url.QueryEscape(teams[r.IntN(len(teams))]+"-"+algos[r.IntN(len(algos))]+"-")
+		},
+		"q-substring-10pct": func(r *mrand.Rand) string { return "q=" + url.QueryEscape(algos[r.IntN(len(algos))]) },
+		"q-substring-1-match": func(r *mrand.Rand) string {
+			return "q=" + strconv.Itoa(1_000_000 + r.IntN(c.models))[1:]
+		},
+	}
+	var labels []string
+	for _, q := range strings.Split(c.queries, ",") {
+		q = strings.TrimSpace(q)
+		if _, ok := all[q]; !ok {
+			return fmt.Errorf("-queries: unknown %q (want some of prefix-10pct, prefix-1pct, q-substring-10pct, q-substring-1-match)", q)
 		}
-		return label, l.call(ctx, "GET", "/api/v1/models?page_size=50&"+q, nil, http.StatusOK, nil)
+		labels = append(labels, q)
+	}
+	do := func(ctx context.Context, r *mrand.Rand) (string, error) {
+		label := labels[r.IntN(len(labels))]
+		return label, l.call(ctx, "GET", "/api/v1/models?page_size=50&"+all[label](r), nil, http.StatusOK, nil)
 	}
 	rec := l.load(ctx, []op{do})
 	sums := rec.report(os.Stdout, l.window)

@@ -220,6 +220,9 @@ func (l *lexer) ident() (token, *lexError) {
 		} else {
 			var parts []string
 			for {
+				if l.i < len(s) && s[l.i] == '`' {
+					return token{}, &lexError{l.i, "unexpected character '`' in identifier"}
+				}
 				seg, _, err := l.segment(false)
 				if err != nil {
 					return token{}, err

@@ -253,5 +253,20 @@ func errAt(src string, pos int, msg string) *steward.Error {
 		pos = len(src)
 	}
 	n := utf8.RuneCountInString(src[:pos]) + 1
-	return steward.Errorf(steward.CodeInvalid, "%s (at position %d)", msg, n).WithDetail("position", n)
+	return steward.Errorf(steward.CodeInvalid, "%s (at position %d)", clip(msg), n).WithDetail("position", n)
+}
+
+// maxMessage bounds messages, which quote the filter.
+const maxMessage = 1000
+
+// clip shortens an overlong message.
+func clip(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	i := maxMessage
+	for i > 0 && !utf8.RuneStart(msg[i]) {
+		i--
+	}
+	return msg[:i] + "..."
 }

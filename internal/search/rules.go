@@ -369,5 +369,5 @@ func number(lit string) Value {
 
 // invalidf is a CodeInvalid error without a position.
 func invalidf(format string, args ...any) *steward.Error {
-	return steward.Errorf(steward.CodeInvalid, format, args...)
+	return steward.Errorf(steward.CodeInvalid, "%s", clip(fmt.Sprintf(format, args...)))
 }

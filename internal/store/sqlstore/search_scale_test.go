@@ -58,7 +58,7 @@ func scaleWant(n, limit int) []string {
 		if x.ok != y.ok {
 			return x.ok
 		}
-		if x.m2 != y.m2 {
+		if x.ok && x.m2 != y.m2 {
 			return x.m2 > y.m2
 		}
 		return x.i > y.i // start_time DESC
