@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
+	"github.com/steward-registry/steward/internal/store/sqlite"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 	"github.com/steward-registry/steward/internal/store/storetest"
 )
@@ -82,5 +84,20 @@ func TestGroupCommitPanicAndCancel(t *testing.T) {
 		return tx.CreateModel(ctx, &registry.Model{ID: "ok", Workspace: "default", Name: "after", Kind: "ml", CreatedBy: "t", Revision: 1})
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenOddPath opens a database whose path holds URI delimiters; they
+// must name that file, not truncate the path.
+func TestOpenOddPath(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/a#b?c%d.db"
+	db, err := sqlite.Open(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("database not at %q: %v", p, err)
 	}
 }

@@ -48,7 +48,9 @@ func dsn(path string, txlock string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
-	return "file:" + path + "?" + q.Encode()
+	// The path is part of a file: URI: escape what would end it early.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
 }
 
 // Open opens (creating if needed) the database file at path and applies
