@@ -114,6 +114,7 @@ type transferResult struct {
 	put, get, getSync       time.Duration
 	rssIdle, rssPut, rssGet int64
 	cpuPut, cpuGet          time.Duration
+	otherPut, otherGet      time.Duration // CPU of every other process on the machine
 	haveRSS                 bool
 }
 
@@ -234,6 +235,7 @@ func transferOne(ctx context.Context, c *config, size int64) (r transferResult, 
 	// PUT: the server streams to a temporary file while hashing, fsyncs,
 	// verifies the digest and renames; the 201 comes after all of that.
 	cpu0, _ := cpuTime(pid)
+	busy0, me0 := machineBusy(), selfCPU()
 	f, err := os.Open(src)
 	if err != nil {
 		return r, err
@@ -259,6 +261,8 @@ func transferOne(ctx context.Context, c *config, size int64) (r transferResult, 
 		r.cpuPut = cpu1 - cpu0
 		cpu0 = cpu1
 	}
+	busy1, me1 := machineBusy(), selfCPU()
+	r.otherPut = max(0, busy1-busy0-(me1-me0)-r.cpuPut)
 
 	// GET back into a file.
 	out := filepath.Join(dir, "download.bin")
@@ -296,6 +300,7 @@ func transferOne(ctx context.Context, c *config, size int64) (r transferResult, 
 		cpu1, _ := cpuTime(pid)
 		r.cpuGet = cpu1 - cpu0
 	}
+	r.otherGet = max(0, machineBusy()-busy1-(selfCPU()-me1)-r.cpuGet)
 	got, gotN, err := hashFile(out)
 	if err != nil {
 		return r, err
@@ -305,5 +310,6 @@ func transferOne(ctx context.Context, c *config, size int64) (r transferResult, 
 	}
 	fmt.Printf("# %s: cp %v, cp+fsync %v, PUT %v, GET %v (GET+fsync %v); download verified\n", human(size),
 		r.cp.Round(time.Millisecond), r.cpSync.Round(time.Millisecond), r.put.Round(time.Millisecond), r.get.Round(time.Millisecond), r.getSync.Round(time.Millisecond))
+	fmt.Printf("# %s: CPU of other processes on the machine: %.2fs during PUT, %.2fs during GET\n", human(size), r.otherPut.Seconds(), r.otherGet.Seconds())
 	return r, nil
 }

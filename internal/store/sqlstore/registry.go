@@ -406,7 +406,9 @@ func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page s
 		if err != nil {
 			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
 		}
-		q, args = q+` AND (m.name > ? OR (m.name = ? AND v.version < ?))`, append(args, after[0], after[0], n)
+		// The redundant m.name >= ? lets both planners use the name index as a
+		// range; without it every deep page scans from the first model.
+		q, args = q+` AND m.name >= ? AND (m.name > ? OR (m.name = ? AND v.version < ?))`, append(args, after[0], after[0], after[0], n)
 	}
 	rows, err := c.query(ctx, q+` ORDER BY m.name, v.version DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {

@@ -24,7 +24,9 @@ import (
 //
 //	name_prefix "<team>-"        matches 1/10 of the models,
 //	name_prefix "<team>-<algo>-" matches 1/100,
-//	q "<algo>"                   matches 1/10 (spread over the whole name range),
+//	q "<algo>"                   matches 1/10, in runs of n/100 consecutive
+//	                             names, one run per team: a first page scans
+//	                             up to 9/100 of the names before it matches,
 //	q "<6 digits>"               matches one model (a full scan for the backends).
 var (
 	SeedTeams = []string{"credit", "fraud", "churn", "pricing", "search", "ranking", "vision", "speech", "supply", "ops"}
