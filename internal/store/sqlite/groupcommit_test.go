@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -99,5 +100,27 @@ func TestOpenOddPath(t *testing.T) {
 	db.Close()
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("database not at %q: %v", p, err)
+	}
+}
+
+// TestDurabilityPragmas checks every connection Open makes is in WAL mode
+// with synchronous=FULL and foreign keys on: a 2xx must mean durable.
+func TestDurabilityPragmas(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	for name, pool := range map[string]*sql.DB{"write": db.Write, "read": db.Read} {
+		var mode string
+		var sync, fk int
+		if err := pool.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || sync != 2 || fk != 1 {
+			t.Errorf("%s pool: journal_mode=%s synchronous=%d foreign_keys=%d; want wal, 2 (FULL), 1", name, mode, sync, fk)
+		}
 	}
 }
