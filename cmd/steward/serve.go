@@ -53,6 +53,9 @@ AWS_SESSION_TOKEN.`,
 			if err := config.Resolve(cmd.Flags(), getenv, configPath); err != nil {
 				return err
 			}
+			if err := cfg.Finish(); err != nil {
+				return err
+			}
 			log := newLogger(cfg, os.Stderr)
 			ctx := cmd.Context()
 			srv, err := server.New(ctx, cfg, log)
