@@ -112,7 +112,7 @@ func (a *API) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	for _, rt := range a.artifactRoutes() {
 		mux.Handle(rt.Method+" "+rt.Path, wrap(rt.Method+" "+rt.Path, a.handler(rt.Handler)))
 	}
-	mux.Handle(artifactPrefix+"/", wrap(artifactPrefix+"/", a.handler(func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("/api/2.0/mlflow-artifacts/", wrap("/api/2.0/mlflow-artifacts/", a.handler(func(w http.ResponseWriter, r *http.Request) error {
 		return endpointNotFound(r)
 	})))
 }
