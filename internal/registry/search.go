@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/steward-registry/steward/internal/search"
-	"github.com/steward-registry/steward/internal/steward"
 )
 
 // SearchRequest is a registry search in MLflow's filter language.
@@ -16,12 +15,7 @@ type SearchRequest struct {
 }
 
 // Query is a parsed registry search, ready for the store.
-type Query struct {
-	Filter  *search.Filter
-	OrderBy []search.OrderKey
-	Limit   int
-	Offset  int
-}
+type Query = search.Query
 
 // MLflow's caps: registered-model search max 1,000 (default 100);
 // model-version search max 200,000 (default 10,000).
@@ -32,64 +26,20 @@ const (
 	DefaultVersionResults = 10000
 )
 
-func parseQuery(e search.Entity, req SearchRequest, def, max int) (Query, error) {
-	q := Query{Limit: req.MaxResults}
-	if q.Limit == 0 {
-		q.Limit = def
-	}
-	if q.Limit < 0 || q.Limit > max {
-		return q, steward.Errorf(steward.CodeInvalid, "Invalid value %d for parameter 'max_results' supplied. It must be at most %d.", req.MaxResults, max)
-	}
-	var err error
-	if q.Filter, err = search.ParseFilter(e, req.Filter); err != nil {
-		return q, err
-	}
-	if q.OrderBy, err = search.ParseOrderBy(e, req.OrderBy); err != nil {
-		return q, err
-	}
-	if q.Offset, err = steward.DecodeOffsetToken(req.PageToken); err != nil {
-		return q, err
-	}
-	return q, nil
-}
-
-func nextToken(q Query, n int) string {
-	if n <= q.Limit {
-		return ""
-	}
-	return steward.EncodeOffsetToken(q.Offset + q.Limit)
-}
-
-// probe asks the store for one row more than the page, so a token is
-// returned only when another page really exists (as MLflow does).
-func probe(q Query) Query {
-	q.Limit++
-	return q
-}
-
-// page trims a probed result to the page size.
-func page[T any](q Query, rows []T) ([]T, string) {
-	next := nextToken(q, len(rows))
-	if len(rows) > q.Limit {
-		rows = rows[:q.Limit]
-	}
-	return rows, next
-}
-
 // SearchModels finds registered models.
 func (s *Service) SearchModels(ctx context.Context, req SearchRequest) ([]*Model, string, error) {
 	if err := s.allow(ctx, ActionRead, "model", ""); err != nil {
 		return nil, "", err
 	}
-	q, err := parseQuery(search.RegisteredModels, req, DefaultModelResults, MaxModelResults)
+	q, err := search.NewQuery(search.RegisteredModels, req.Filter, req.OrderBy, req.MaxResults, req.PageToken, DefaultModelResults, MaxModelResults)
 	if err != nil {
 		return nil, "", err
 	}
-	ms, err := s.store.SearchModels(ctx, probe(q))
+	ms, err := s.store.SearchModels(ctx, q.Probe())
 	if err != nil {
 		return nil, "", err
 	}
-	ms, next := page(q, ms)
+	ms, next := search.Page(q, ms)
 	return ms, next, nil
 }
 
@@ -98,15 +48,15 @@ func (s *Service) SearchVersions(ctx context.Context, req SearchRequest) ([]*Ver
 	if err := s.allow(ctx, ActionRead, "model", ""); err != nil {
 		return nil, "", err
 	}
-	q, err := parseQuery(search.ModelVersions, req, DefaultVersionResults, MaxVersionResults)
+	q, err := search.NewQuery(search.ModelVersions, req.Filter, req.OrderBy, req.MaxResults, req.PageToken, DefaultVersionResults, MaxVersionResults)
 	if err != nil {
 		return nil, "", err
 	}
-	vs, err := s.store.SearchVersions(ctx, probe(q))
+	vs, err := s.store.SearchVersions(ctx, q.Probe())
 	if err != nil {
 		return nil, "", err
 	}
-	vs, next := page(q, vs)
+	vs, next := search.Page(q, vs)
 	return vs, next, nil
 }
 
