@@ -70,9 +70,10 @@ func scaleWant(n, limit int) []string {
 	return out
 }
 
-// TestSearchRunsScale runs the brief's example search over many runs: the
-// filters are semi-joins on the (key, value, run_id) indexes and the sort is
-// a primary-key lookup per candidate, so the time grows about linearly.
+// TestSearchRunsScale runs the brief's example search over many runs and
+// checks the page against the answer computed in Go: the filters are
+// semi-joins on the (key, value, run_id) indexes and the sort is a
+// primary-key lookup per candidate.
 func TestSearchRunsScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 100,000 runs")
@@ -104,10 +105,9 @@ func TestSearchRunsScale(t *testing.T) {
 				}
 			}
 		}
+		// Timing is logged, never asserted: speed is measured by bench/load
+		// (figures in bench/RESULTS.md), not by a test that fails on a busy
+		// machine. This test checks the results are right at scale.
 		t.Logf("%d runs: %v; %d runs: %v", n/10, times[n/10], n, times[n])
-		// Linear growth is 10x (n log n a little more); quadratic is 100x.
-		if small, big := times[n/10], times[n]; big > 60*small && big > 200*time.Millisecond {
-			t.Errorf("search time grew %.0fx for 10x the runs (%v -> %v)", float64(big)/float64(small), small, big)
-		}
 	})
 }
