@@ -224,3 +224,26 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// insertRows runs prefix + "(?, ...), (?, ...)" over args, which
+// holds width values per row, in statements of at most 100 rows: a large
+// batch costs a few round trips, not one per row.
+func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any) error {
+	const chunk = 100
+	row := "(" + placeholders(width) + ")"
+	for start := 0; start < len(args); start += chunk * width {
+		part := args[start:min(start+chunk*width, len(args))]
+		var b strings.Builder
+		b.WriteString(prefix)
+		for i := 0; i < len(part)/width; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(row)
+		}
+		if _, err := c.exec(ctx, b.String(), part...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -458,25 +458,11 @@ func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []re
 		string(v.Stage), v.Status, v.StatusMessage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Revision); err != nil {
 		return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
 	}
-	// Multi-row inserts keep a 10,000-file manifest to a few round trips.
-	const chunk = 100
-	for i := 0; i < len(files); i += chunk {
-		part := files[i:min(i+chunk, len(files))]
-		args := make([]any, 0, len(part)*5)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `)
-		for j, f := range part {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
-		}
-		if _, err := c.exec(ctx, b.String(), args...); err != nil {
-			return err
-		}
+	args := make([]any, 0, len(files)*5)
+	for _, f := range files {
+		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return nil
+	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args)
 }
 
 func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {

@@ -346,15 +346,17 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 }
 
 func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
+	args := make([]any, 0, len(ps)*3)
 	for _, p := range ps {
-		if _, err := c.exec(ctx, `INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`, runID, p.Key, p.Value); err != nil {
-			if c.d.IsUnique(err) {
-				// A concurrent transaction set it after this one read the run:
-				// InTx retries on fresh reads, where the set-once rule decides.
-				err = errors.Join(errRaced, err)
-			}
-			return c.uniqueAs(err, "param %q of run %s is already set", p.Key, runID)
+		args = append(args, runID, p.Key, p.Value)
+	}
+	if err := c.insertRows(ctx, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, args); err != nil {
+		if c.d.IsUnique(err) {
+			// A concurrent transaction set one after this one read the run:
+			// InTx retries on fresh reads, where the set-once rule decides.
+			err = errors.Join(errRaced, err)
 		}
+		return c.uniqueAs(err, "a param of run %s was set concurrently", runID)
 	}
 	return nil
 }
@@ -371,25 +373,62 @@ func (c conn) DeleteRunTag(ctx context.Context, runID, key string) error {
 }
 
 // InsertMetrics appends history and keeps latest_metrics at the point with
-// the highest (step, timestamp, value), MLflow's rule.
+// the highest (step, timestamp, value), MLflow's rule. History goes in with
+// multi-row inserts; latest_metrics gets one conditional upsert per key, of
+// the batch's own latest point for that key, which ends in the same state as
+// upserting every point.
 func (c conn) InsertMetrics(ctx context.Context, runID string, ms []tracking.Metric) error {
+	args := make([]any, 0, len(ms)*6)
+	latest := map[string]tracking.Metric{}
+	var keys []string
 	for _, m := range ms {
-		v, isNaN := float64(m.Value), 0
-		if math.IsNaN(v) {
-			v, isNaN = 0, 1
+		v, isNaN := storedValue(m.Value)
+		args = append(args, runID, m.Key, v, isNaN, m.Timestamp, m.Step)
+		cur, seen := latest[m.Key]
+		if !seen {
+			keys = append(keys, m.Key)
 		}
-		if _, err := c.exec(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)`,
-			runID, m.Key, v, isNaN, m.Timestamp, m.Step); err != nil {
-			return err
+		if !seen || laterMetric(m, cur) {
+			latest[m.Key] = m
 		}
+	}
+	if err := c.insertRows(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, args); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		m := latest[k]
+		v, isNaN := storedValue(m.Value)
 		if _, err := c.exec(ctx, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
 			WHERE excluded.step > latest_metrics.step
 			   OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
 			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`,
-			runID, m.Key, v, isNaN, m.Timestamp, m.Step); err != nil {
+			runID, k, v, isNaN, m.Timestamp, m.Step); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// storedValue is how a metric value is stored: NaN as 0 plus a flag.
+func storedValue(f tracking.Float) (float64, int) {
+	if v := float64(f); !math.IsNaN(v) {
+		return v, 0
+	}
+	return 0, 1
+}
+
+// laterMetric reports whether a replaces b as the latest point, comparing
+// (step, timestamp, stored value) exactly as the upsert's WHERE does; ties
+// keep b, the earlier one.
+func laterMetric(a, b tracking.Metric) bool {
+	if a.Step != b.Step {
+		return a.Step > b.Step
+	}
+	if a.Timestamp != b.Timestamp {
+		return a.Timestamp > b.Timestamp
+	}
+	av, _ := storedValue(a.Value)
+	bv, _ := storedValue(b.Value)
+	return av > bv
 }

@@ -41,10 +41,10 @@ type SeedRunsOptions struct {
 
 // SeedRunsStats reports what was written.
 type SeedRunsStats struct {
-	ExperimentID                              string
-	RunIDs                                    []string
+	ExperimentID                                string
+	RunIDs                                      []string
 	Runs, Params, Tags, Metrics, Latest, Events int
-	Took                                      time.Duration
+	Took                                        time.Duration
 }
 
 // SeedRuns creates an experiment and bulk-inserts opts.Runs runs into it in
@@ -176,12 +176,21 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 
 // settle makes a freshly bulk-loaded database look like one a running server
 // has had for a while: fresh planner statistics on PostgreSQL (autovacuum
-// would analyze within a minute), the WAL folded into the main file on SQLite.
+// would analyze within a minute) and the bulk load checkpointed, so the
+// measurement that follows does not pay for writing it back; the WAL folded
+// into the main file on SQLite.
 func settle(ctx context.Context, db *sqlstore.DB) error {
-	q := `PRAGMA wal_checkpoint(TRUNCATE)`
-	if db.Dialect.Name == "postgres" {
-		q = `ANALYZE`
+	if db.Dialect.Name != "postgres" {
+		_, err := db.Write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		return err
 	}
-	_, err := db.Write.ExecContext(ctx, q)
-	return err
+	// Only the tables written here (in the search_path's schema), not every
+	// table of the database.
+	if _, err := db.Write.ExecContext(ctx, `ANALYZE experiments, runs, run_tags, run_params, metrics, latest_metrics, events`); err != nil {
+		return err
+	}
+	// CHECKPOINT needs superuser (or pg_checkpoint); without it the
+	// checkpointer does the same a little later.
+	_, _ = db.Write.ExecContext(ctx, `CHECKPOINT`)
+	return nil
 }
