@@ -11,13 +11,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -44,6 +47,11 @@ type config struct {
 	runs     int
 	tmp      string
 	keepTmp  bool
+	// MLflow workloads
+	runsList    string // search-runs: experiment sizes
+	experiments int
+	versions    int
+	paramRuns   int
 }
 
 func main() {
@@ -52,16 +60,20 @@ func main() {
 	flag.BoolVar(&c.start, "start", false, "build and start a server of our own on a temporary home (needed for upload-download RSS and cold-start)")
 	flag.StringVar(&c.db, "db", "sqlite", "with -start: 'sqlite' (a file in the temporary home) or a postgres:// DSN (a fresh schema is created and dropped)")
 	flag.StringVar(&c.bin, "bin", "", "with -start: steward binary to run (default: go build ./cmd/steward into the temporary directory)")
-	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start (or seed: only seed a database with -models and keep it, for EXPLAIN)")
+	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start | MLflow: create-run | log-batch-10 | log-batch-500 | log-param-batch-100 | search-runs | search-experiments | model-versions | search-model-versions, or mlflow for all of these; a comma-separated list runs in order, each on a fresh server (or seed: only seed a database with -models and keep it, for EXPLAIN)")
 	flag.IntVar(&c.clients, "clients", 20, "concurrent clients (closed loop: each sends its next request when the previous one answered)")
 	flag.Float64Var(&c.rate, "rate", 0, "open loop: send this many requests per second (spread over at most -clients concurrent requests) instead of the closed loop")
-	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measured time per scenario (at most 2m)")
+	flag.DurationVar(&c.duration, "duration", 15*time.Second, "measured time per scenario (at most 2m)")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before the measured window")
 	flag.IntVar(&c.models, "models", 100_000, "models to seed for list-models, search-models and the cold-start variant on an existing database")
-	flag.StringVar(&c.seed, "seed", "", "how to seed models: 'sql' (bulk insert into the database before the server starts; -start only) or 'api' (POST /api/v1/models in parallel); default sql with -start, api otherwise")
+	flag.StringVar(&c.seed, "seed", "", "how to seed models (list-models, search-models) and runs (search-runs, the log-param-batch-100 run pool): 'sql' (bulk insert into the database before the server starts; -start only) or 'api' (the HTTP API, in parallel); default sql with -start, api otherwise")
 	flag.StringVar(&c.queries, "queries", "prefix-10pct,prefix-1pct,q-substring-10pct,q-substring-1-match", "search-models: which searches to mix, chosen at random per request")
 	flag.StringVar(&c.sizes, "sizes", "512M,2G", "upload-download: file sizes (K, M, G = KiB, MiB, GiB)")
 	flag.IntVar(&c.runs, "runs", 20, "cold-start: starts per variant")
+	flag.StringVar(&c.runsList, "search-runs", "2000,100000", "search-runs: runs in the searched experiment (seeded); a comma-separated list runs the workload once per size")
+	flag.IntVar(&c.experiments, "experiments", 500, "search-experiments: experiments to create")
+	flag.IntVar(&c.versions, "versions", 2000, "search-model-versions: model versions to create (100 per registered model)")
+	flag.IntVar(&c.paramRuns, "param-runs", 40000, "log-param-batch-100: runs made before the measurement, one per request (seeded into the database with -seed sql)")
 	flag.StringVar(&c.tmp, "tmpdir", os.TempDir(), "directory for server homes and upload-download files (must be on a real disk, not tmpfs)")
 	flag.BoolVar(&c.keepTmp, "keep", false, "keep the temporary server home (for inspection)")
 	flag.Usage = func() {
@@ -114,18 +126,25 @@ func run(ctx context.Context, c *config) error {
 	if c.seed == "sql" && !c.start {
 		return errors.New("-seed sql needs -start (the tool opens the database before the server does)")
 	}
-	backend := "server " + c.server
-	if c.start {
-		backend = "sqlite"
-		if c.db != "sqlite" {
-			backend = "postgres"
-		}
+	if c.scenario == "" {
+		flag.Usage()
+		return errors.New("-scenario is required")
 	}
-	fmt.Printf("# scenario=%s backend=%s clients=%d rate=%v duration=%v warmup=%v models=%d GOMAXPROCS=%d loadavg=%s %s\n",
-		c.scenario, backend, c.clients, c.rate, c.duration, c.warmup, c.models, runtime.GOMAXPROCS(0), loadAvg(), time.Now().Format(time.RFC3339))
-	defer func() { fmt.Printf("# loadavg at the end: %s\n", loadAvg()) }()
-
-	if c.start && c.bin == "" && c.scenario != "" && c.scenario != "seed" {
+	scenarios, sizes, err := expandScenarios(c)
+	if err != nil {
+		return err
+	}
+	// The commit the server was built from: known when the tool builds it;
+	// with -bin it is only the working tree's (say so).
+	commitLabel = "tree-commit=" + gitCommit()
+	if c.bin == "" {
+		commitLabel = "commit=" + gitCommit()
+	}
+	needBin := false
+	for _, s := range scenarios {
+		needBin = needBin || (s != "seed")
+	}
+	if c.start && c.bin == "" && needBin {
 		if err := os.MkdirAll(c.tmp, 0o700); err != nil {
 			return err
 		}
@@ -139,8 +158,48 @@ func run(ctx context.Context, c *config) error {
 			return err
 		}
 	}
+	for i, s := range scenarios {
+		if i > 0 {
+			fmt.Println()
+		}
+		if s == "search-runs" {
+			for j, n := range sizes {
+				if j > 0 {
+					fmt.Println()
+				}
+				if err := runOne(ctx, c, s, n); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := runOne(ctx, c, s, 0); err != nil {
+			return err
+		}
+	}
+	printSummary()
+	return nil
+}
 
-	switch c.scenario {
+// runOne runs one scenario (runs: the search-runs size) and prints its
+// header and the load average at its end.
+func runOne(ctx context.Context, c *config, scenario string, runs int) error {
+	backend := "server " + c.server
+	if c.start {
+		backend = "sqlite"
+		if c.db != "sqlite" {
+			backend = "postgres"
+		}
+	}
+	name := scenario
+	if scenario == "search-runs" {
+		name = fmt.Sprintf("search-runs (%d runs)", runs)
+	}
+	fmt.Printf("# scenario=%s backend=%s clients=%d rate=%v duration=%v warmup=%v models=%d GOMAXPROCS=%d loadavg=%s %s %s\n",
+		name, backend, c.clients, c.rate, c.duration, c.warmup, c.models, runtime.GOMAXPROCS(0), loadAvg(), commitLabel, time.Now().Format(time.RFC3339))
+	defer func() { fmt.Printf("# loadavg at the end: %s\n", loadAvg()) }()
+
+	switch scenario {
 	case "cold-start":
 		if !c.start {
 			return errors.New("cold-start starts its own servers: use -start")
@@ -149,10 +208,10 @@ func run(ctx context.Context, c *config) error {
 	case "upload-download":
 		return uploadDownload(ctx, c)
 	case "create-versions", "list-models", "search-models":
-		return withServer(ctx, c, func(base string) error {
+		return withServer(ctx, c, scenario, func(base string) error {
 			l := newLoader(base, c)
 			l.pid = serverPID
-			switch c.scenario {
+			switch scenario {
 			case "create-versions":
 				return l.createVersions(ctx)
 			case "list-models":
@@ -177,14 +236,51 @@ func run(ctx context.Context, c *config) error {
 	case "":
 		flag.Usage()
 		return errors.New("-scenario is required")
-	default:
-		return fmt.Errorf("unknown -scenario %q", c.scenario)
 	}
+	if isMLflowScenario(scenario) {
+		return mlflowRun(ctx, c, scenario, runs)
+	}
+	return fmt.Errorf("unknown -scenario %q", scenario)
+}
+
+// commitLabel goes in every scenario's header line.
+var commitLabel string
+
+// gitCommit is the short HEAD of the working tree, "+dirty" if it has
+// uncommitted changes ("?" outside git).
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "?"
+	}
+	h := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		h += "+dirty"
+	}
+	return h
 }
 
 // withServer runs fn against -server, or against a server started (and,
 // for the list scenarios with -seed sql, seeded) for the purpose.
-func withServer(ctx context.Context, c *config, fn func(base string) error) error {
+func withServer(ctx context.Context, c *config, scenario string, fn func(base string) error) error {
+	var pre func(d *database) error
+	if c.seed == "sql" && (scenario == "list-models" || scenario == "search-models") {
+		pre = func(d *database) error {
+			st, err := seedSQL(ctx, d, c.models)
+			if err != nil {
+				return fmt.Errorf("seed: %w", err)
+			}
+			fmt.Printf("# seeded %d models, %d versions, %d events directly into the database in %v\n",
+				st.Models, st.Versions, st.Events, st.Took.Round(time.Millisecond))
+			return nil
+		}
+	}
+	return withServerPre(ctx, c, pre, fn)
+}
+
+// withServerPre is withServer with pre, if not nil, run on the new database
+// before the server starts (bulk seeding).
+func withServerPre(ctx context.Context, c *config, pre func(d *database) error, fn func(base string) error) error {
 	if c.server != "" {
 		return fn(c.server)
 	}
@@ -200,13 +296,10 @@ func withServer(ctx context.Context, c *config, fn func(base string) error) erro
 	} else {
 		defer d.cleanup()
 	}
-	if c.seed == "sql" && (c.scenario == "list-models" || c.scenario == "search-models") {
-		st, err := seedSQL(ctx, d, c.models)
-		if err != nil {
-			return fmt.Errorf("seed: %w", err)
+	if pre != nil {
+		if err := pre(d); err != nil {
+			return err
 		}
-		fmt.Printf("# seeded %d models, %d versions, %d events directly into the database in %v\n",
-			st.Models, st.Versions, st.Events, st.Took.Round(time.Millisecond))
 	}
 	p, err := startServer(c.bin, d)
 	if err != nil {

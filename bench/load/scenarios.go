@@ -33,7 +33,8 @@ type loader struct {
 	rate    float64 // > 0: open loop at this many requests per second
 	warmup  time.Duration
 	window  time.Duration
-	pid     int // server process, 0 if unknown
+	pid     int    // server process, 0 if unknown
+	tag     string // random, to make names unique per run (MLflow workloads)
 }
 
 func newLoader(base string, c *config) *loader {
