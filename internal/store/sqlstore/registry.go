@@ -149,14 +149,7 @@ func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
 		byID[m.ID], ids[i] = m, m.ID
 	}
 	in := placeholders(len(ids))
-	if err := c.eachRow(ctx, func(s scanner) error {
-		var id, k, v string
-		if err := s.Scan(&id, &k, &v); err != nil {
-			return err
-		}
-		byID[id].Tags[k] = v
-		return nil
-	}, `SELECT model_id, key, value FROM model_tags WHERE model_id IN (`+in+`)`, ids...); err != nil {
+	if err := c.eachKV(ctx, "model_tags", "model_id", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
 		return err
 	}
 	return c.eachRow(ctx, func(s scanner) error {
@@ -171,6 +164,20 @@ func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
 }
 
 type scanner interface{ Scan(...any) error }
+
+// eachKV loads key/value rows (tags, params) of many owners in one query:
+// SELECT owner, key, value FROM table WHERE owner IN (ids). Owner ids are
+// scanned as text, which both backends convert integer ids to.
+func (c conn) eachKV(ctx context.Context, table, ownerCol string, ids []any, fn func(id, k, v string)) error {
+	return c.eachRow(ctx, func(s scanner) error {
+		var id, k, v string
+		if err := s.Scan(&id, &k, &v); err != nil {
+			return err
+		}
+		fn(id, k, v)
+		return nil
+	}, `SELECT `+ownerCol+`, key, value FROM `+table+` WHERE `+ownerCol+` IN (`+placeholders(len(ids))+`)`, ids...)
+}
 
 // eachRow runs a query and calls fn for every row.
 func (c conn) eachRow(ctx context.Context, fn func(scanner) error, q string, args ...any) error {
@@ -361,14 +368,7 @@ func (c conn) fillVersions(ctx context.Context, vs []*registry.Version) error {
 		byID[v.ID], ids[i] = v, v.ID
 	}
 	in := placeholders(len(ids))
-	if err := c.eachRow(ctx, func(s scanner) error {
-		var id, k, v string
-		if err := s.Scan(&id, &k, &v); err != nil {
-			return err
-		}
-		byID[id].Tags[k] = v
-		return nil
-	}, `SELECT version_id, key, value FROM version_tags WHERE version_id IN (`+in+`)`, ids...); err != nil {
+	if err := c.eachKV(ctx, "version_tags", "version_id", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
 		return err
 	}
 	return c.eachRow(ctx, func(s scanner) error {

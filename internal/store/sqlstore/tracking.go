@@ -44,15 +44,10 @@ func (c conn) scanExperiments(ctx context.Context, q string, args ...any) ([]*tr
 	if err != nil || len(ids) == 0 {
 		return out, err
 	}
-	return out, c.eachRow(ctx, func(s scanner) error {
-		var id int64
-		var k, v string
-		if err := s.Scan(&id, &k, &v); err != nil {
-			return err
-		}
-		byID[id].Tags[k] = v
-		return nil
-	}, `SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (`+placeholders(len(ids))+`)`, ids...)
+	return out, c.eachKV(ctx, "experiment_tags", "experiment_id", ids, func(id, k, v string) {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		byID[n].Tags[k] = v
+	})
 }
 
 func (c conn) GetExperiment(ctx context.Context, id string) (*tracking.Experiment, error) {
@@ -194,14 +189,7 @@ func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.
 		{"run_params", func(r *tracking.Run) map[string]string { return r.Params }},
 		{"run_tags", func(r *tracking.Run) map[string]string { return r.Tags }},
 	} {
-		if err := c.eachRow(ctx, func(s scanner) error {
-			var id, k, v string
-			if err := s.Scan(&id, &k, &v); err != nil {
-				return err
-			}
-			kv.dst(byID[id])[k] = v
-			return nil
-		}, `SELECT run_id, key, value FROM `+kv.table+` WHERE run_id IN (`+in+`)`, ids...); err != nil {
+		if err := c.eachKV(ctx, kv.table, "run_id", ids, func(id, k, v string) { kv.dst(byID[id])[k] = v }); err != nil {
 			return nil, err
 		}
 	}
