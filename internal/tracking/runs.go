@@ -199,10 +199,14 @@ func activeRun(ctx context.Context, r Repo, id string, mustBeActive bool) (*Run,
 	if err != nil {
 		return nil, err
 	}
+	return cur, checkActive(cur, mustBeActive)
+}
+
+func checkActive(cur *Run, mustBeActive bool) error {
 	if mustBeActive && cur.LifecycleStage != StageActive {
-		return nil, steward.Errorf(steward.CodeConflict, "run %s must be in the 'active' state; it is %s (restore it first)", id, cur.LifecycleStage)
+		return steward.Errorf(steward.CodeConflict, "run %s must be in the 'active' state; it is %s (restore it first)", cur.ID, cur.LifecycleStage)
 	}
-	return cur, nil
+	return nil
 }
 
 // Batch is a set of values logged together (MLflow's log-batch).
@@ -252,14 +256,29 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 	if err := s.allow(ctx, "write", "run", runID); err != nil {
 		return err
 	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
 	return s.store.Update(ctx, func(r Repo) error {
-		run, err := activeRun(ctx, r, runID, true)
+		// Only the run's state and the batch's own params are read: loading
+		// the whole run (tags, metrics, inputs) on every log call would cost
+		// the single SQLite writer more than the writes do.
+		run, err := r.GetRunInfo(ctx, runID)
+		if err != nil {
+			return err
+		}
+		if err := checkActive(run, true); err != nil {
+			return err
+		}
+		existing, err := r.ParamsOf(ctx, runID, keys)
 		if err != nil {
 			return err
 		}
 		var newParams []Param
-		for k, v := range seen {
-			if old, ok := run.Params[k]; ok {
+		for _, k := range keys {
+			v := seen[k]
+			if old, ok := existing[k]; ok {
 				if old != v {
 					return steward.Errorf(steward.CodeInvalid, "param %q of run %s is already %q; params are set once and cannot change to %q", k, runID, old, v).WithDetail("field", "params")
 				}

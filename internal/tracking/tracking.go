@@ -164,6 +164,11 @@ type Reader interface {
 	GetExperimentByName(ctx context.Context, name string) (*Experiment, error)
 	ListExperiments(ctx context.Context, f ExperimentFilter, page steward.PageRequest) ([]*Experiment, string, error)
 	GetRun(ctx context.Context, id string) (*Run, error)
+	// GetRunInfo returns a run's attributes only (no params, tags, metrics
+	// or inputs): the hot write paths need no more.
+	GetRunInfo(ctx context.Context, id string) (*Run, error)
+	// ParamsOf returns the run's values of the given param keys that are set.
+	ParamsOf(ctx context.Context, runID string, keys []string) (map[string]string, error)
 	ListRuns(ctx context.Context, f RunFilter, page steward.PageRequest) ([]*Run, string, error)
 	MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]Metric, string, error)
 	// SearchRuns and SearchExperiments return at most q.Limit rows from

@@ -236,6 +236,39 @@ func (c conn) GetRun(ctx context.Context, id string) (*tracking.Run, error) {
 	return rs[0], nil
 }
 
+func (c conn) GetRunInfo(ctx context.Context, id string) (*tracking.Run, error) {
+	r := &tracking.Run{Params: map[string]string{}, Tags: map[string]string{}, Metrics: []tracking.Metric{}}
+	var exp int64
+	err := c.row(ctx, `SELECT `+runCols+` FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), id).Scan(
+		&r.ID, &r.Workspace, &exp, &r.Name, &r.UserID, &r.Status, &r.StartTime, &r.EndTime, &r.LifecycleStage, &r.ArtifactURI, &r.DeletedAt, &r.Revision)
+	if err != nil {
+		return nil, notFound(err, "run %q does not exist", id)
+	}
+	r.ExperimentID = strconv.FormatInt(exp, 10)
+	return r, nil
+}
+
+func (c conn) ParamsOf(ctx context.Context, runID string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, runID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	err := c.eachRow(ctx, func(s scanner) error {
+		var k, v string
+		if err := s.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	}, `SELECT key, value FROM run_params WHERE run_id = ? AND key IN (`+placeholders(len(keys))+`)`, args...)
+	return out, err
+}
+
 func (c conn) ListRuns(ctx context.Context, f tracking.RunFilter, page steward.PageRequest) ([]*tracking.Run, string, error) {
 	limit, err := page.Limit()
 	if err != nil {
