@@ -1,5 +1,5 @@
 #!/bin/bash
-# The load runs behind RESULTS.md, one after another (about 8 minutes).
+# The load runs behind RESULTS.md, one after another (about 16 minutes).
 # Run from the module root: bench/run-load.sh [postgres-dsn]
 # Raw output goes to bench/results/. Needs a compilable ./cmd/steward.
 set -eu
@@ -24,4 +24,6 @@ $L -scenario search-models -queries q-substring-1-match -clients 1 -db "$PG" > $
 $L -scenario upload-download -sizes 512M,2G               > $R/load-upload-download-sqlite.txt
 $L -scenario cold-start                                   > $R/load-cold-start-sqlite.txt
 $L -scenario cold-start -db "$PG"                         > $R/load-cold-start-postgres.txt
+$L -scenario mlflow                                       > $R/load-mlflow-sqlite.txt
+$L -scenario mlflow -db "$PG"                             > $R/load-mlflow-postgres.txt
 rm -f bench/.tmp/steward

@@ -75,7 +75,9 @@ func (c conn) SearchVersions(ctx context.Context, q registry.Query) ([]*registry
 	if err != nil {
 		return nil, err
 	}
-	sql := andWhere(versionSelect+` WHERE m.workspace = ?`, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
+	// v.workspace (equal to m.workspace) lets the (workspace, run_id) and
+	// (workspace, stage) indexes serve version filters.
+	sql := andWhere(versionSelect+` WHERE v.workspace = ?`, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
 	args := append(append([]any{steward.WorkspaceFrom(ctx)}, wargs...), q.Limit, q.Offset)
 	var out []*registry.Version
 	if err := c.eachRow(ctx, func(s scanner) error {
