@@ -304,7 +304,7 @@ func TestDownloadVersionSymlinkInDestCannotEscape(t *testing.T) {
 	f.manifest = &client.Manifest{Model: "m", Version: 1, Files: files, ManifestDigest: client.ManifestDigest(files)}
 	outside, dest := t.TempDir(), t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(dest, "link")); err != nil {
-		t.Skip(err)
+		t.Fatalf("symlink: %v", err) // every platform Steward supports has symlinks
 	}
 	if _, err := mustClient(t, srv.URL).DownloadVersion(context.Background(), "m", 1, dest, nil); err == nil {
 		t.Fatal("want error for a symlink leading out of dest")
