@@ -194,21 +194,33 @@ func (a *API) logMetric(w http.ResponseWriter, r *http.Request) error {
 	return ok(w)
 }
 
-func (a *API) logParam(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		runRef
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}
+// runKeyValue is what log-parameter, set-tag and delete-tag send.
+type runKeyValue struct {
+	runRef
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// decodeRunKeyValue reads a run id and a required key.
+func decodeRunKeyValue(r *http.Request) (runKeyValue, string, error) {
+	var in runKeyValue
 	if err := decode(r, &in); err != nil {
-		return err
+		return in, "", err
 	}
 	id, err := runID(in.RunID, in.RunUUID)
 	if err != nil {
-		return err
+		return in, "", err
 	}
 	if in.Key == "" {
-		return missing("key")
+		return in, "", missing("key")
+	}
+	return in, id, nil
+}
+
+func (a *API) logParam(w http.ResponseWriter, r *http.Request) error {
+	in, id, err := decodeRunKeyValue(r)
+	if err != nil {
+		return err
 	}
 	if err := a.Tracking.LogParam(r.Context(), id, in.Key, truncateParam(in.Value)); err != nil {
 		return runNotFound(keyError(err, "parameter", in.Key), id)
@@ -217,20 +229,9 @@ func (a *API) logParam(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) setTag(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		runRef
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	id, err := runID(in.RunID, in.RunUUID)
+	in, id, err := decodeRunKeyValue(r)
 	if err != nil {
 		return err
-	}
-	if in.Key == "" {
-		return missing("key")
 	}
 	if err := a.Tracking.SetTag(r.Context(), id, in.Key, in.Value); err != nil {
 		return runNotFound(keyError(err, "tag", in.Key), id)
@@ -239,19 +240,9 @@ func (a *API) setTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteTag(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		runRef
-		Key string `json:"key"`
-	}
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	id, err := runID(in.RunID, in.RunUUID)
+	in, id, err := decodeRunKeyValue(r)
 	if err != nil {
 		return err
-	}
-	if in.Key == "" {
-		return missing("key")
 	}
 	if err := a.Tracking.DeleteTag(r.Context(), id, in.Key); err != nil {
 		if steward.IsCode(err, steward.CodeNotFound) && strings.Contains(steward.ErrorMessage(err), "tag") {

@@ -166,13 +166,10 @@ func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.
 	byID := map[string]*tracking.Run{}
 	var ids []any
 	err := c.eachRow(ctx, func(s scanner) error {
-		r := &tracking.Run{Params: map[string]string{}, Tags: map[string]string{}, Metrics: []tracking.Metric{}}
-		var exp int64
-		if err := s.Scan(&r.ID, &r.Workspace, &exp, &r.Name, &r.UserID, &r.Status, &r.StartTime, &r.EndTime,
-			&r.LifecycleStage, &r.ArtifactURI, &r.DeletedAt, &r.Revision); err != nil {
+		r, err := scanRun(s)
+		if err != nil {
 			return err
 		}
-		r.ExperimentID = strconv.FormatInt(exp, 10)
 		byID[r.ID] = r
 		ids = append(ids, r.ID)
 		out = append(out, r)
@@ -237,12 +234,21 @@ func (c conn) GetRun(ctx context.Context, id string) (*tracking.Run, error) {
 }
 
 func (c conn) GetRunInfo(ctx context.Context, id string) (*tracking.Run, error) {
-	r := &tracking.Run{Params: map[string]string{}, Tags: map[string]string{}, Metrics: []tracking.Metric{}}
-	var exp int64
-	err := c.row(ctx, `SELECT `+runCols+` FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), id).Scan(
-		&r.ID, &r.Workspace, &exp, &r.Name, &r.UserID, &r.Status, &r.StartTime, &r.EndTime, &r.LifecycleStage, &r.ArtifactURI, &r.DeletedAt, &r.Revision)
+	r, err := scanRun(c.row(ctx, `SELECT `+runCols+` FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), id))
 	if err != nil {
 		return nil, notFound(err, "run %q does not exist", id)
+	}
+	return r, nil
+}
+
+// scanRun reads one row of runCols into a run with empty params, tags and
+// metrics.
+func scanRun(s scanner) (*tracking.Run, error) {
+	r := &tracking.Run{Params: map[string]string{}, Tags: map[string]string{}, Metrics: []tracking.Metric{}}
+	var exp int64
+	if err := s.Scan(&r.ID, &r.Workspace, &exp, &r.Name, &r.UserID, &r.Status, &r.StartTime, &r.EndTime,
+		&r.LifecycleStage, &r.ArtifactURI, &r.DeletedAt, &r.Revision); err != nil {
+		return nil, err
 	}
 	r.ExperimentID = strconv.FormatInt(exp, 10)
 	return r, nil
