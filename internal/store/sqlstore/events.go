@@ -58,3 +58,9 @@ func (c conn) ListEvents(ctx context.Context, f events.Filter) ([]*events.Event,
 	}, q+` ORDER BY seq LIMIT ?`, append(args, limit)...)
 	return out, err
 }
+
+// RecordEvent appends one event in a transaction of its own. It records what
+// has no change to ride on: denied requests and failed logins.
+func (db *DB) RecordEvent(ctx context.Context, e *events.Event) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendEvent(ctx, e) })
+}
