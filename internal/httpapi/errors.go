@@ -23,6 +23,7 @@ var statusOf = map[steward.Code]int{
 	steward.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	steward.CodeDigestMismatch:     http.StatusBadRequest,
 	steward.CodeUnavailable:        http.StatusServiceUnavailable,
+	steward.CodeRateLimited:        http.StatusTooManyRequests,
 	steward.CodeInternal:           http.StatusInternalServerError,
 }
 

@@ -23,6 +23,7 @@ const (
 	PermissionDenied       = "PERMISSION_DENIED"
 	TemporarilyUnavailable = "TEMPORARILY_UNAVAILABLE"
 	BadRequest             = "BAD_REQUEST"
+	RequestLimitExceeded   = "REQUEST_LIMIT_EXCEEDED"
 )
 
 var mlflowStatus = map[string]int{
@@ -36,6 +37,7 @@ var mlflowStatus = map[string]int{
 	PermissionDenied:       http.StatusForbidden,
 	TemporarilyUnavailable: http.StatusServiceUnavailable,
 	BadRequest:             http.StatusBadRequest,
+	RequestLimitExceeded:   http.StatusTooManyRequests,
 }
 
 // fromCode converts Steward's error codes at the MLflow edge.
@@ -51,6 +53,7 @@ var fromCode = map[steward.Code]string{
 	steward.CodeDigestMismatch:     InvalidParameterValue,
 	steward.CodeMethodNotAllowed:   EndpointNotFound,
 	steward.CodeUnavailable:        TemporarilyUnavailable,
+	steward.CodeRateLimited:        RequestLimitExceeded,
 	steward.CodeInternal:           InternalError,
 }
 

@@ -24,7 +24,7 @@ func (s *Service) CreateModel(ctx context.Context, in ModelCreate) (*Model, erro
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, ActionWrite, "model", in.Name); err != nil {
+	if err := s.allow(ctx, steward.PermModelCreate, "model", "", ""); err != nil {
 		return nil, err
 	}
 	p, _ := steward.PrincipalFrom(ctx)
@@ -62,7 +62,7 @@ func (s *Service) CreateModel(ctx context.Context, in ModelCreate) (*Model, erro
 
 // GetModel returns a model by name.
 func (s *Service) GetModel(ctx context.Context, name string) (*Model, error) {
-	if err := s.allow(ctx, ActionRead, "model", name); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelRead, name); err != nil {
 		return nil, err
 	}
 	return s.store.GetModel(ctx, name)
@@ -70,7 +70,8 @@ func (s *Service) GetModel(ctx context.Context, name string) (*Model, error) {
 
 // ListModels lists models ordered by name.
 func (s *Service) ListModels(ctx context.Context, f ModelFilter, page steward.PageRequest) ([]*Model, string, error) {
-	if err := s.allow(ctx, ActionRead, "model", ""); err != nil {
+	ctx, err := s.authz.Visible(ctx, steward.PermModelRead)
+	if err != nil {
 		return nil, "", err
 	}
 	if f.Kind != "" {
@@ -83,7 +84,7 @@ func (s *Service) ListModels(ctx context.Context, f ModelFilter, page steward.Pa
 
 // UpdateModel applies a partial update (including rename).
 func (s *Service) UpdateModel(ctx context.Context, name string, in ModelUpdate, ifRevision int64) (*Model, error) {
-	if err := s.allow(ctx, ActionWrite, "model", name); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelWrite, name); err != nil {
 		return nil, err
 	}
 	var out *Model
@@ -140,7 +141,7 @@ func (s *Service) UpdateModel(ctx context.Context, name string, in ModelUpdate, 
 // DeleteModel deletes a model with its versions, tags and aliases. Artifact
 // blobs stay (they are shared by content) and events stay forever.
 func (s *Service) DeleteModel(ctx context.Context, name string, ifRevision int64) error {
-	if err := s.allow(ctx, ActionManage, "model", name); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelManage, name); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -175,7 +176,7 @@ func (s *Service) DeleteModelTag(ctx context.Context, name, key string) error {
 }
 
 func (s *Service) modelTag(ctx context.Context, name, key string, value *string) error {
-	if err := s.allow(ctx, ActionWrite, "model", name); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelWrite, name); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/steward-registry/steward/internal/search"
+	"github.com/steward-registry/steward/internal/steward"
 )
 
 // SearchRequest is a registry search in MLflow's filter language.
@@ -28,7 +29,8 @@ const (
 
 // SearchModels finds registered models.
 func (s *Service) SearchModels(ctx context.Context, req SearchRequest) ([]*Model, string, error) {
-	if err := s.allow(ctx, ActionRead, "model", ""); err != nil {
+	ctx, err := s.authz.Visible(ctx, steward.PermModelRead)
+	if err != nil {
 		return nil, "", err
 	}
 	q, err := search.NewQuery(search.RegisteredModels, req.Filter, req.OrderBy, req.MaxResults, req.PageToken, DefaultModelResults, MaxModelResults)
@@ -45,7 +47,8 @@ func (s *Service) SearchModels(ctx context.Context, req SearchRequest) ([]*Model
 
 // SearchVersions finds model versions.
 func (s *Service) SearchVersions(ctx context.Context, req SearchRequest) ([]*Version, string, error) {
-	if err := s.allow(ctx, ActionRead, "model", ""); err != nil {
+	ctx, err := s.authz.Visible(ctx, steward.PermModelRead)
+	if err != nil {
 		return nil, "", err
 	}
 	q, err := search.NewQuery(search.ModelVersions, req.Filter, req.OrderBy, req.MaxResults, req.PageToken, DefaultVersionResults, MaxVersionResults)
@@ -64,7 +67,7 @@ func (s *Service) SearchVersions(ctx context.Context, req SearchRequest) ([]*Ver
 // the highest-numbered version in it, ordered by version: MLflow's
 // get-latest-versions.
 func (s *Service) LatestVersions(ctx context.Context, model string, stageNames []string) ([]*Version, error) {
-	if err := s.allow(ctx, ActionRead, "model", model); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelRead, model); err != nil {
 		return nil, err
 	}
 	want := map[Stage]bool{}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/steward-registry/steward/internal/events"
@@ -28,15 +29,19 @@ func NewService(store Store, authz steward.Authorizer, now steward.Clock) *Servi
 	return &Service{store: store, authz: authz, now: now}
 }
 
-// Actions, also the names recorded in events and used by access control.
-const (
-	ActionRead   = "read"
-	ActionWrite  = "write"
-	ActionManage = "manage"
-)
+// allow checks perm on an object of typ in the workspace of ctx (name ""
+// means "any": lists and creates). missing is the not-found message for the
+// object, returned when the caller may not see it.
+func (s *Service) allow(ctx context.Context, perm steward.Permission, typ, name, missing string) error {
+	return s.authz.Authorize(ctx, perm, steward.Resource{Type: typ, Name: name, Workspace: steward.WorkspaceFrom(ctx), Missing: missing})
+}
 
-func (s *Service) allow(ctx context.Context, action, typ, name string) error {
-	return s.authz.Authorize(ctx, action, steward.Resource{Type: typ, Name: name, Workspace: steward.WorkspaceFrom(ctx)})
+func (s *Service) allowModel(ctx context.Context, perm steward.Permission, name string) error {
+	return s.allow(ctx, perm, "model", name, fmt.Sprintf("registered model %q does not exist", name))
+}
+
+func (s *Service) allowVersion(ctx context.Context, perm steward.Permission, model string, version int64) error {
+	return s.allow(ctx, perm, "model", model, fmt.Sprintf("version %d of registered model %q does not exist", version, model))
 }
 
 // emit appends the event for a change inside the transaction of the change.
@@ -70,7 +75,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, name, description string)
 	if err := steward.ValidateValue("description", description, MaxDescription); err != nil {
 		return nil, err
 	}
-	if err := s.authz.Authorize(ctx, ActionManage, steward.Resource{Type: "workspace", Name: name, Workspace: name}); err != nil {
+	if err := s.authz.Authorize(ctx, steward.PermWorkspaceManage, steward.Resource{Type: "workspace", Name: name, Workspace: name}); err != nil {
 		return nil, err
 	}
 	w := &Workspace{Name: name, Description: description, CreatedAt: s.millis()}
@@ -85,7 +90,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, name, description string)
 
 // GetWorkspace returns a workspace by name.
 func (s *Service) GetWorkspace(ctx context.Context, name string) (*Workspace, error) {
-	if err := s.authz.Authorize(ctx, ActionRead, steward.Resource{Type: "workspace", Name: name, Workspace: name}); err != nil {
+	if err := s.authz.Authorize(ctx, steward.PermWorkspaceRead, steward.Resource{Type: "workspace", Name: name, Workspace: name, Missing: fmt.Sprintf("workspace %q does not exist", name)}); err != nil {
 		return nil, err
 	}
 	return s.store.GetWorkspace(ctx, name)
@@ -99,7 +104,7 @@ func (s *Service) ListWorkspaces(ctx context.Context) ([]*Workspace, error) {
 	}
 	out := all[:0]
 	for _, w := range all {
-		if s.authz.Authorize(ctx, ActionRead, steward.Resource{Type: "workspace", Name: w.Name, Workspace: w.Name}) == nil {
+		if s.authz.Authorize(steward.WithWorkspace(ctx, w.Name), steward.PermWorkspaceRead, steward.Resource{Type: "workspace", Name: w.Name, Workspace: w.Name}) == nil {
 			out = append(out, w)
 		}
 	}
@@ -116,7 +121,7 @@ func (s *Service) CreateProject(ctx context.Context, name, description string) (
 	if err := steward.ValidateValue("description", description, MaxDescription); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+	if err := s.allow(ctx, steward.PermProjectManage, "project", name, fmt.Sprintf("project %q does not exist", name)); err != nil {
 		return nil, err
 	}
 	now := s.millis()
@@ -132,7 +137,7 @@ func (s *Service) CreateProject(ctx context.Context, name, description string) (
 
 // GetProject returns a project by name.
 func (s *Service) GetProject(ctx context.Context, name string) (*Project, error) {
-	if err := s.allow(ctx, ActionRead, "project", name); err != nil {
+	if err := s.allow(ctx, steward.PermProjectRead, "project", name, fmt.Sprintf("project %q does not exist", name)); err != nil {
 		return nil, err
 	}
 	return s.store.GetProject(ctx, name)
@@ -140,7 +145,8 @@ func (s *Service) GetProject(ctx context.Context, name string) (*Project, error)
 
 // ListProjects lists the workspace's projects by name.
 func (s *Service) ListProjects(ctx context.Context, page steward.PageRequest) ([]*Project, string, error) {
-	if err := s.allow(ctx, ActionRead, "project", ""); err != nil {
+	ctx, err := s.authz.Visible(ctx, steward.PermProjectRead)
+	if err != nil {
 		return nil, "", err
 	}
 	return s.store.ListProjects(ctx, page)
@@ -148,7 +154,7 @@ func (s *Service) ListProjects(ctx context.Context, page steward.PageRequest) ([
 
 // UpdateProject changes a project's description (and name when newName != nil).
 func (s *Service) UpdateProject(ctx context.Context, name string, newName, description *string, ifRevision int64) (*Project, error) {
-	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+	if err := s.allow(ctx, steward.PermProjectManage, "project", name, fmt.Sprintf("project %q does not exist", name)); err != nil {
 		return nil, err
 	}
 	var out *Project
@@ -185,7 +191,7 @@ func (s *Service) UpdateProject(ctx context.Context, name string, newName, descr
 
 // DeleteProject deletes an empty-or-not project; its models stay, ungrouped.
 func (s *Service) DeleteProject(ctx context.Context, name string, ifRevision int64) error {
-	if err := s.allow(ctx, ActionManage, "project", name); err != nil {
+	if err := s.allow(ctx, steward.PermProjectManage, "project", name, fmt.Sprintf("project %q does not exist", name)); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -205,5 +211,5 @@ func (s *Service) DeleteProject(ctx context.Context, name string, ifRevision int
 
 // CanReadEvents checks the caller may read the workspace's event history.
 func (s *Service) CanReadEvents(ctx context.Context) error {
-	return s.allow(ctx, ActionRead, "events", "")
+	return s.allow(ctx, steward.PermAuditRead, "events", "", "")
 }

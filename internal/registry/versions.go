@@ -30,7 +30,7 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 	if err := steward.ValidateValue("run_link", in.RunLink, 4096); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelWrite, model); err != nil {
 		return nil, err
 	}
 	p, _ := steward.PrincipalFrom(ctx)
@@ -113,7 +113,7 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 
 // GetVersion returns one version.
 func (s *Service) GetVersion(ctx context.Context, model string, version int64) (*Version, error) {
-	if err := s.allow(ctx, ActionRead, "model", model); err != nil {
+	if err := s.allowVersion(ctx, steward.PermModelRead, model, version); err != nil {
 		return nil, err
 	}
 	return s.store.GetVersion(ctx, model, version)
@@ -121,7 +121,7 @@ func (s *Service) GetVersion(ctx context.Context, model string, version int64) (
 
 // GetVersionByAlias resolves an alias.
 func (s *Service) GetVersionByAlias(ctx context.Context, model, alias string) (*Version, error) {
-	if err := s.allow(ctx, ActionRead, "model", model); err != nil {
+	if err := s.allow(ctx, steward.PermModelRead, "model", model, fmt.Sprintf("registered model %q has no alias %q", model, alias)); err != nil {
 		return nil, err
 	}
 	return s.store.GetVersionByAlias(ctx, model, alias)
@@ -129,7 +129,13 @@ func (s *Service) GetVersionByAlias(ctx context.Context, model, alias string) (*
 
 // ListVersions lists versions ordered by model name, then number descending.
 func (s *Service) ListVersions(ctx context.Context, f VersionFilter, page steward.PageRequest) ([]*Version, string, error) {
-	if err := s.allow(ctx, ActionRead, "model", f.Model); err != nil {
+	var err error
+	if f.Model != "" {
+		err = s.allowModel(ctx, steward.PermModelRead, f.Model)
+	} else {
+		ctx, err = s.authz.Visible(ctx, steward.PermModelRead)
+	}
+	if err != nil {
 		return nil, "", err
 	}
 	if f.Stage != "" {
@@ -180,7 +186,7 @@ func (s *Service) SetStage(ctx context.Context, model string, version int64, sta
 	if err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowVersion(ctx, steward.PermModelStage, model, version); err != nil {
 		return nil, err
 	}
 	var out *Version
@@ -234,7 +240,7 @@ func (s *Service) allVersions(ctx context.Context, r Reader, f VersionFilter) ([
 }
 
 func (s *Service) changeVersion(ctx context.Context, model string, version, ifRevision int64, action string, change func(*Version) error) (*Version, error) {
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowVersion(ctx, steward.PermModelWrite, model, version); err != nil {
 		return nil, err
 	}
 	var out *Version
@@ -267,7 +273,7 @@ func (s *Service) changeVersionTx(ctx context.Context, r Repo, model string, ver
 
 // DeleteVersion deletes a version, its tags and any aliases pointing at it.
 func (s *Service) DeleteVersion(ctx context.Context, model string, version int64, ifRevision int64) error {
-	if err := s.allow(ctx, ActionManage, "model", model); err != nil {
+	if err := s.allowVersion(ctx, steward.PermModelManage, model, version); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -302,7 +308,7 @@ func (s *Service) DeleteVersionTag(ctx context.Context, model string, version in
 }
 
 func (s *Service) versionTag(ctx context.Context, model string, version int64, key string, value *string) error {
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowVersion(ctx, steward.PermModelWrite, model, version); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -336,7 +342,7 @@ func (s *Service) SetAlias(ctx context.Context, model, alias string, version int
 	if err := validateAlias(alias); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelStage, model); err != nil {
 		return nil, err
 	}
 	var out *Version
@@ -364,7 +370,7 @@ func (s *Service) SetAlias(ctx context.Context, model, alias string, version int
 
 // DeleteAlias removes an alias.
 func (s *Service) DeleteAlias(ctx context.Context, model, alias string) error {
-	if err := s.allow(ctx, ActionWrite, "model", model); err != nil {
+	if err := s.allowModel(ctx, steward.PermModelStage, model); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -410,7 +416,7 @@ func isDigits(s string) bool {
 // AddBlob records that the workspace holds a blob already written to the
 // artifact store (the bytes are stored by content; this row is the grant).
 func (s *Service) AddBlob(ctx context.Context, digest string, size int64) error {
-	if err := s.allow(ctx, ActionWrite, "blob", digest); err != nil {
+	if err := s.allow(ctx, steward.PermArtifactWrite, "blob", "", ""); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -428,7 +434,7 @@ func (s *Service) AddBlob(ctx context.Context, digest string, size int64) error 
 
 // BlobSize returns the size of a blob visible in the workspace.
 func (s *Service) BlobSize(ctx context.Context, digest string) (int64, error) {
-	if err := s.allow(ctx, ActionRead, "blob", digest); err != nil {
+	if err := s.allow(ctx, steward.PermArtifactRead, "blob", digest, fmt.Sprintf("blob %s does not exist in this workspace", digest)); err != nil {
 		return 0, err
 	}
 	return s.store.BlobSize(ctx, digest)
@@ -438,5 +444,5 @@ func (s *Service) BlobSize(ctx context.Context, digest string) (int64, error) {
 // bytes land in the content-addressed store before any row is written, so
 // the check must come first.
 func (s *Service) CanUpload(ctx context.Context) error {
-	return s.allow(ctx, ActionWrite, "blob", "")
+	return s.allow(ctx, steward.PermArtifactWrite, "blob", "", "")
 }

@@ -25,6 +25,7 @@ const (
 	CodeDigestMismatch     Code = "digest_mismatch"     // uploaded content does not match its declared digest
 	CodeMethodNotAllowed   Code = "method_not_allowed"  // the path exists but not with this HTTP method
 	CodeUnavailable        Code = "unavailable"         // a dependency (database, object store) is down
+	CodeRateLimited        Code = "rate_limited"        // too many failed attempts; retry later
 	CodeInternal           Code = "internal"            // a bug or an unexpected failure; details are only logged
 )
 

@@ -17,14 +17,34 @@ const (
 type Principal struct {
 	ID         string        `json:"id"`
 	Kind       PrincipalKind `json:"kind"`
-	AuthMethod string        `json:"auth_method,omitempty"` // "anonymous", "token", "oidc", "basic", ...
+	AuthMethod string        `json:"auth_method,omitempty"` // "single_user", "token", "session", "basic", "internal"
+	// Groups the principal belongs to: local memberships plus the groups an
+	// identity provider asserted at login.
+	Groups []string `json:"groups,omitempty"`
+	// Scope caps what the credential may do, whatever the roles allow:
+	// a read-scoped token cannot write. Zero means LevelAdmin (no cap).
+	Scope Level `json:"-"`
+	// TokenID identifies the credential (never the secret), for the audit log.
+	TokenID string `json:"token_id,omitempty"`
+	// Superuser is the single-user-mode principal: every permission,
+	// nothing to configure. It is never set for a real account.
+	Superuser bool `json:"-"`
 }
 
-// Anonymous is the principal of local single-user mode.
-var Anonymous = Principal{ID: "anonymous", Kind: PrincipalUser, AuthMethod: "anonymous"}
+// Cap returns the credential's scope (LevelAdmin when uncapped).
+func (p Principal) Cap() Level {
+	if p.Scope == 0 {
+		return LevelAdmin
+	}
+	return p.Scope
+}
+
+// Anonymous is the principal of local single-user mode: whoever can reach a
+// loopback-only server with no accounts is its only user.
+var Anonymous = Principal{ID: "anonymous", Kind: PrincipalUser, AuthMethod: "single_user", Superuser: true}
 
 // System is the principal of work Steward does by itself.
-var System = Principal{ID: "system", Kind: PrincipalSystem, AuthMethod: "internal"}
+var System = Principal{ID: "system", Kind: PrincipalSystem, AuthMethod: "internal", Superuser: true}
 
 // RequestInfo describes where a request came from, recorded with each event.
 type RequestInfo struct {

@@ -23,7 +23,7 @@ func (s *Service) PutRunFile(ctx context.Context, runID string, f RunFile) error
 	if err := blob.ValidatePath(f.Path); err != nil {
 		return steward.Errorf(steward.CodeInvalid, "%v", err)
 	}
-	if err := s.allow(ctx, "write", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -39,7 +39,7 @@ func (s *Service) PutRunFile(ctx context.Context, runID string, f RunFile) error
 
 // DeleteRunFiles removes path (a file, or every file under a directory).
 func (s *Service) DeleteRunFiles(ctx context.Context, runID, path string) error {
-	if err := s.allow(ctx, "write", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {
@@ -59,7 +59,7 @@ func (s *Service) DeleteRunFiles(ctx context.Context, runID, path string) error 
 
 // RunFiles lists the run's artifacts under prefix ("" for all), by path.
 func (s *Service) RunFiles(ctx context.Context, runID, prefix string) ([]RunFile, error) {
-	if err := s.allow(ctx, "read", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "run", runID); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetRun(ctx, runID); err != nil {

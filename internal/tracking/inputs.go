@@ -64,7 +64,7 @@ func (s *Service) LogInputs(ctx context.Context, runID string, inputs []DatasetI
 			}
 		}
 	}
-	if err := s.allow(ctx, "write", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {

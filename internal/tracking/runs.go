@@ -28,7 +28,7 @@ func (s *Service) CreateRun(ctx context.Context, in RunCreate) (*Run, error) {
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, "write", "experiment", in.ExperimentID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "experiment", in.ExperimentID); err != nil {
 		return nil, err
 	}
 	// MLflow keeps the run name in both the run and the mlflow.runName tag;
@@ -79,7 +79,7 @@ func (s *Service) CreateRun(ctx context.Context, in RunCreate) (*Run, error) {
 
 // GetRun returns a run with its params, tags and latest metrics.
 func (s *Service) GetRun(ctx context.Context, id string) (*Run, error) {
-	if err := s.allow(ctx, "read", "run", id); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "run", id); err != nil {
 		return nil, err
 	}
 	return s.store.GetRun(ctx, id)
@@ -87,7 +87,7 @@ func (s *Service) GetRun(ctx context.Context, id string) (*Run, error) {
 
 // ListRuns lists runs, newest first.
 func (s *Service) ListRuns(ctx context.Context, f RunFilter, page steward.PageRequest) ([]*Run, string, error) {
-	if err := s.allow(ctx, "read", "run", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "run", ""); err != nil {
 		return nil, "", err
 	}
 	return s.store.ListRuns(ctx, f, page)
@@ -95,7 +95,7 @@ func (s *Service) ListRuns(ctx context.Context, f RunFilter, page steward.PageRe
 
 // MetricHistory returns every logged point of one metric.
 func (s *Service) MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]Metric, string, error) {
-	if err := s.allow(ctx, "read", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "run", runID); err != nil {
 		return nil, "", err
 	}
 	if _, err := s.store.GetRun(ctx, runID); err != nil {
@@ -155,7 +155,7 @@ func (s *Service) RestoreRun(ctx context.Context, id string) (*Run, error) {
 }
 
 func (s *Service) changeRun(ctx context.Context, id string, ifRevision int64, action string, mustBeActive bool, change func(*Run) error) (*Run, error) {
-	if err := s.allow(ctx, "write", "run", id); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", id); err != nil {
 		return nil, err
 	}
 	var out *Run
@@ -253,7 +253,7 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 			return err
 		}
 	}
-	if err := s.allow(ctx, "write", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
 	keys := make([]string, 0, len(seen))
@@ -334,7 +334,7 @@ func (s *Service) SetTag(ctx context.Context, runID, key, value string) error {
 
 // DeleteTag removes one run tag; a missing tag is CodeNotFound.
 func (s *Service) DeleteTag(ctx context.Context, runID, key string) error {
-	if err := s.allow(ctx, "write", "run", runID); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(r Repo) error {

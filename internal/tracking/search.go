@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/steward-registry/steward/internal/search"
+	"github.com/steward-registry/steward/internal/steward"
 )
 
 // SearchRequest is a search in MLflow's filter language.
@@ -48,7 +49,7 @@ func probe(q Query) Query {
 
 // SearchRuns finds runs of the given experiments; filters run in SQL.
 func (s *Service) SearchRuns(ctx context.Context, req SearchRequest) ([]*Run, string, error) {
-	if err := s.allow(ctx, "read", "run", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "run", ""); err != nil {
 		return nil, "", err
 	}
 	q, err := parseQuery(search.Runs, req, MaxSearchResults)
@@ -65,7 +66,7 @@ func (s *Service) SearchRuns(ctx context.Context, req SearchRequest) ([]*Run, st
 
 // SearchExperiments finds experiments.
 func (s *Service) SearchExperiments(ctx context.Context, req SearchRequest) ([]*Experiment, string, error) {
-	if err := s.allow(ctx, "read", "experiment", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "experiment", ""); err != nil {
 		return nil, "", err
 	}
 	q, err := parseQuery(search.Experiments, req, MaxExperimentResults)

@@ -33,8 +33,15 @@ func NewService(store Store, authz steward.Authorizer, now steward.Clock) *Servi
 	}}
 }
 
-func (s *Service) allow(ctx context.Context, action, typ, id string) error {
-	return s.authz.Authorize(ctx, action, steward.Resource{Type: typ, ID: id, Workspace: steward.WorkspaceFrom(ctx)})
+// allow checks perm on an experiment or run (id "" means any: lists and
+// creates). Experiments and runs are governed per workspace; a caller who
+// may not read them gets the same not-found error as for a missing one.
+func (s *Service) allow(ctx context.Context, perm steward.Permission, typ, id string) error {
+	res := steward.Resource{Type: typ, Name: id, Workspace: steward.WorkspaceFrom(ctx)}
+	if id != "" {
+		res.Missing = fmt.Sprintf("%s %q does not exist", typ, id)
+	}
+	return s.authz.Authorize(ctx, perm, res)
 }
 
 func (s *Service) emit(ctx context.Context, r Repo, action, typ, id string, before, after any) error {
@@ -60,7 +67,7 @@ func (s *Service) CreateExperiment(ctx context.Context, name, artifactLocation s
 	if err := steward.ValidateValue("artifact_location", artifactLocation, 2048); err != nil {
 		return nil, err
 	}
-	if err := s.allow(ctx, "write", "experiment", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "experiment", ""); err != nil {
 		return nil, err
 	}
 	now := s.millis()
@@ -97,7 +104,7 @@ func (s *Service) CreateExperiment(ctx context.Context, name, artifactLocation s
 
 // GetExperiment returns an experiment by id.
 func (s *Service) GetExperiment(ctx context.Context, id string) (*Experiment, error) {
-	if err := s.allow(ctx, "read", "experiment", id); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "experiment", id); err != nil {
 		return nil, err
 	}
 	return s.store.GetExperiment(ctx, id)
@@ -105,7 +112,7 @@ func (s *Service) GetExperiment(ctx context.Context, id string) (*Experiment, er
 
 // GetExperimentByName returns an experiment by name.
 func (s *Service) GetExperimentByName(ctx context.Context, name string) (*Experiment, error) {
-	if err := s.allow(ctx, "read", "experiment", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "experiment", ""); err != nil {
 		return nil, err
 	}
 	return s.store.GetExperimentByName(ctx, name)
@@ -113,7 +120,7 @@ func (s *Service) GetExperimentByName(ctx context.Context, name string) (*Experi
 
 // ListExperiments lists experiments by id.
 func (s *Service) ListExperiments(ctx context.Context, f ExperimentFilter, page steward.PageRequest) ([]*Experiment, string, error) {
-	if err := s.allow(ctx, "read", "experiment", ""); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentRead, "experiment", ""); err != nil {
 		return nil, "", err
 	}
 	return s.store.ListExperiments(ctx, f, page)
@@ -165,7 +172,7 @@ func (s *Service) SetExperimentTag(ctx context.Context, id, key, value string) (
 }
 
 func (s *Service) changeExperiment(ctx context.Context, id string, ifRevision int64, action string, change func(*Experiment) error) (*Experiment, error) {
-	if err := s.allow(ctx, "write", "experiment", id); err != nil {
+	if err := s.allow(ctx, steward.PermExperimentWrite, "experiment", id); err != nil {
 		return nil, err
 	}
 	var out *Experiment

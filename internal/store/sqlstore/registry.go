@@ -62,6 +62,8 @@ func (c conn) ListProjects(ctx context.Context, page steward.PageRequest) ([]*re
 		return nil, "", err
 	}
 	q, args := `SELECT `+projectCols+` FROM projects WHERE workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	vis, vargs := visibleProjects(ctx)
+	q, args = q+vis, append(args, vargs...)
 	if after != nil {
 		q, args = q+` AND name > ?`, append(args, after[0])
 	}
@@ -210,6 +212,8 @@ func (c conn) ListModels(ctx context.Context, f registry.ModelFilter, page stewa
 		return nil, "", err
 	}
 	q, args := modelSelect+` WHERE m.workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	vis, vargs := visibleModels(ctx)
+	q, args = q+vis, append(args, vargs...)
 	if f.NamePrefix != "" {
 		// A range, not LIKE 'x%', so the (workspace, name) index is used on both backends.
 		q, args = q+` AND m.name >= ? AND m.name < ?`, append(args, f.NamePrefix, f.NamePrefix+"\U0010FFFF")
@@ -392,6 +396,8 @@ func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page s
 		return nil, "", err
 	}
 	q, args := versionSelect+` WHERE m.workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
+	vis, vargs := visibleModels(ctx)
+	q, args = q+vis, append(args, vargs...)
 	if f.Model != "" {
 		q, args = q+` AND m.name = ?`, append(args, f.Model)
 	}
@@ -532,4 +538,53 @@ func (c conn) RunExists(ctx context.Context, runID string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// visibleModels is the SQL restriction of the caller's model visibility (see
+// steward.Visibility), applied inside the query so pages are cut after it.
+// It is empty when ctx is unrestricted.
+func visibleModels(ctx context.Context) (string, []any) {
+	v := steward.VisibilityFrom(ctx)
+	if v == nil {
+		return "", nil
+	}
+	var parts []string
+	var args []any
+	if len(v.Models) > 0 {
+		parts = append(parts, `m.name IN (`+placeholders(len(v.Models))+`)`)
+		for _, n := range v.Models {
+			args = append(args, n)
+		}
+	}
+	if len(v.Projects) > 0 {
+		parts = append(parts, `m.project_id IN (SELECT id FROM projects WHERE workspace = ? AND name IN (`+placeholders(len(v.Projects))+`))`)
+		args = append(args, steward.WorkspaceFrom(ctx))
+		for _, n := range v.Projects {
+			args = append(args, n)
+		}
+	}
+	if v.Owner != "" {
+		parts = append(parts, `m.owner = ?`)
+		args = append(args, v.Owner)
+	}
+	if len(parts) == 0 {
+		return ` AND 1 = 0`, nil
+	}
+	return ` AND (` + strings.Join(parts, " OR ") + `)`, args
+}
+
+// visibleProjects restricts project lists the same way.
+func visibleProjects(ctx context.Context) (string, []any) {
+	v := steward.VisibilityFrom(ctx)
+	if v == nil {
+		return "", nil
+	}
+	if len(v.Projects) == 0 {
+		return ` AND 1 = 0`, nil
+	}
+	args := make([]any, len(v.Projects))
+	for i, n := range v.Projects {
+		args[i] = n
+	}
+	return ` AND name IN (` + placeholders(len(v.Projects)) + `)`, args
 }

@@ -57,8 +57,9 @@ func (c conn) SearchModels(ctx context.Context, q registry.Query) ([]*registry.M
 	if err != nil {
 		return nil, err
 	}
-	sql := andWhere(modelSelect+` WHERE m.workspace = ?`, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
-	args := append(append([]any{steward.WorkspaceFrom(ctx)}, wargs...), q.Limit, q.Offset)
+	vis, vargs := visibleModels(ctx)
+	sql := andWhere(modelSelect+` WHERE m.workspace = ?`+vis, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
+	args := append(append(append([]any{steward.WorkspaceFrom(ctx)}, vargs...), wargs...), q.Limit, q.Offset)
 	var out []*registry.Model
 	if err := c.eachRow(ctx, func(s scanner) error {
 		m, err := scanModel(s)
@@ -77,8 +78,9 @@ func (c conn) SearchVersions(ctx context.Context, q registry.Query) ([]*registry
 	}
 	// v.workspace (equal to m.workspace) lets the (workspace, run_id) and
 	// (workspace, stage) indexes serve version filters.
-	sql := andWhere(versionSelect+` WHERE v.workspace = ?`, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
-	args := append(append([]any{steward.WorkspaceFrom(ctx)}, wargs...), q.Limit, q.Offset)
+	vis, vargs := visibleModels(ctx)
+	sql := andWhere(versionSelect+` WHERE v.workspace = ?`+vis, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
+	args := append(append(append([]any{steward.WorkspaceFrom(ctx)}, vargs...), wargs...), q.Limit, q.Offset)
 	var out []*registry.Version
 	if err := c.eachRow(ctx, func(s scanner) error {
 		v, err := scanVersion(s)
