@@ -50,7 +50,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	api := &httpapi.API{Registry: reg, Tracking: trk, Events: db, Blobs: bs, Uploads: up, Log: slog.New(slog.DiscardHandler)}
 	e := &testEnv{t: t, reg: reg, trk: trk}
 	mux := http.NewServeMux()
-	api.Register(mux, func(_ string, h http.Handler) http.Handler {
+	api.Register(mux, func(_ string, _ steward.Permission, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			e.mu.Lock()
 			e.reqs = append(e.reqs, r.Method+" "+r.URL.Path)

@@ -27,6 +27,22 @@ type Config struct {
 	LogFormat       string
 	LogLevel        string
 	ShutdownTimeout time.Duration
+
+	// Access control (see docs/security.md).
+	InsecureNoAuth         bool
+	BootstrapAdmin         string
+	BootstrapAdminPassword string
+	TrustedProxies         []string
+	MetricsPublic          bool
+	PublicURL              string
+	SessionTTL             time.Duration
+	AuthCacheTTL           time.Duration
+	OIDCIssuer             string
+	OIDCClientID           string
+	OIDCClientSecret       string
+	OIDCCLIClientID        string
+	OIDCGroupsClaim        string
+	WorkloadIdentities     []string
 }
 
 // Flags binds every setting to fs with its default and help text. The help
@@ -42,6 +58,21 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long to let requests finish on SIGTERM")
+
+	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "allow listening on a non-loopback address with no accounts and no identity provider\n(everyone who can connect is an administrator)")
+	fs.StringVar(&c.BootstrapAdmin, "bootstrap-admin", "admin", "account name of the first administrator created by --bootstrap-admin-password")
+	fs.StringVar(&c.BootstrapAdminPassword, "bootstrap-admin-password", "", "create the first administrator with this password at start if none exists\n(prefer the environment: STEWARD_BOOTSTRAP_ADMIN_PASSWORD)")
+	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8")
+	fs.BoolVar(&c.MetricsPublic, "metrics-public", false, "serve /metrics without authentication")
+	fs.StringVar(&c.PublicURL, "public-url", "", "URL users reach Steward at, e.g. https://steward.example.com\n(OIDC redirect URL; cookies are Secure when it is https)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", 12*time.Hour, "lifetime of a web session")
+	fs.DurationVar(&c.AuthCacheTTL, "auth-cache-ttl", 5*time.Second, "how long tokens and role bindings are cached; another replica's revocation\ntakes effect here within this time")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for single sign-on, e.g. https://login.example.com")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", "", "OIDC client id of the web login (authorization code + PKCE)")
+	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", "", "OIDC client secret of the web login (empty for a public client;\nprefer STEWARD_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&c.OIDCCLIClientID, "oidc-cli-client-id", "", "OIDC public client id `steward login` uses for the device flow\n(default: --oidc-client-id)")
+	fs.StringVar(&c.OIDCGroupsClaim, "oidc-groups-claim", "groups", "ID token claim holding the user's groups")
+	fs.StringArrayVar(&c.WorkloadIdentities, "workload-identity", nil, "trust a workload's OIDC token (CI job, Kubernetes service account) for a service\naccount: \"account=ci-bot;issuer=https://token.example;audience=steward;subject=repo:org/x:*\"\n(repeatable; subject is a glob)")
 }
 
 // EnvName is the environment variable for a flag: STEWARD_ + upper snake.
@@ -75,14 +106,17 @@ func Resolve(fs *pflag.FlagSet, getenv func(string) string, configPath string) e
 		}
 		if v := getenv(EnvName(f.Name)); v != "" {
 			set(f, v, EnvName(f.Name))
-		} else if v, ok := file[f.Name]; ok {
-			set(f, v, "config file")
+		} else if vs, ok := file[f.Name]; ok {
+			// One Set per array element: slice flags append after the first.
+			for _, v := range vs {
+				set(f, v, "config file")
+			}
 		}
 	})
 	return firstErr
 }
 
-func readFile(fs *pflag.FlagSet, path string) (map[string]string, error) {
+func readFile(fs *pflag.FlagSet, path string) (map[string][]string, error) {
 	explicit := path != ""
 	if !explicit {
 		home := "./steward-data"
@@ -102,22 +136,20 @@ func readFile(fs *pflag.FlagSet, path string) (map[string]string, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	out := make(map[string]string, len(raw))
+	out := make(map[string][]string, len(raw))
 	for k, v := range raw {
 		if fs.Lookup(k) == nil {
 			return nil, fmt.Errorf("config file %s: unknown setting %q (settings are the flag names of `steward serve --help`)", path, k)
 		}
 		switch v := v.(type) {
 		case string:
-			out[k] = v
+			out[k] = []string{v}
 		case []any:
-			parts := make([]string, len(v))
-			for i, p := range v {
-				parts[i] = fmt.Sprint(p)
+			for _, p := range v {
+				out[k] = append(out[k], fmt.Sprint(p))
 			}
-			out[k] = strings.Join(parts, ",")
 		default:
-			out[k] = fmt.Sprint(v)
+			out[k] = []string{fmt.Sprint(v)}
 		}
 	}
 	return out, nil

@@ -42,86 +42,93 @@ type API struct {
 type Route struct {
 	Method  string
 	Pattern string // ServeMux pattern path, e.g. /api/v1/models/{model}
+	// Perm is the permission the route needs. The server refuses a route
+	// without one (deny by default); the service re-checks it on the object.
+	Perm    steward.Permission
 	Handler func(http.ResponseWriter, *http.Request) error
 }
+
+// Wrap is the server's per-route middleware: authentication, the route's
+// permission, limits, metrics.
+type Wrap func(pattern string, perm steward.Permission, h http.Handler) http.Handler
 
 // Routes lists every native API route. The OpenAPI test checks this table
 // against the served document in both directions.
 func (a *API) Routes() []Route {
 	return []Route{
-		{"GET", "/api/v1/workspaces", a.listWorkspaces},
-		{"POST", "/api/v1/workspaces", a.createWorkspace},
-		{"GET", "/api/v1/workspaces/{workspace}", a.getWorkspace},
+		{"GET", "/api/v1/workspaces", steward.PermAuthenticated, a.listWorkspaces},
+		{"POST", "/api/v1/workspaces", steward.PermWorkspaceManage, a.createWorkspace},
+		{"GET", "/api/v1/workspaces/{workspace}", steward.PermWorkspaceRead, a.getWorkspace},
 
-		{"GET", "/api/v1/projects", a.listProjects},
-		{"POST", "/api/v1/projects", a.createProject},
-		{"GET", "/api/v1/projects/{project}", a.getProject},
-		{"PATCH", "/api/v1/projects/{project}", a.updateProject},
-		{"DELETE", "/api/v1/projects/{project}", a.deleteProject},
+		{"GET", "/api/v1/projects", steward.PermProjectRead, a.listProjects},
+		{"POST", "/api/v1/projects", steward.PermProjectManage, a.createProject},
+		{"GET", "/api/v1/projects/{project}", steward.PermProjectRead, a.getProject},
+		{"PATCH", "/api/v1/projects/{project}", steward.PermProjectManage, a.updateProject},
+		{"DELETE", "/api/v1/projects/{project}", steward.PermProjectManage, a.deleteProject},
 
-		{"GET", "/api/v1/models", a.listModels},
-		{"POST", "/api/v1/models", a.createModel},
-		{"GET", "/api/v1/models/{model}", a.getModel},
-		{"PATCH", "/api/v1/models/{model}", a.updateModel},
-		{"DELETE", "/api/v1/models/{model}", a.deleteModel},
-		{"PUT", "/api/v1/models/{model}/tags/{key...}", a.setModelTag},
-		{"DELETE", "/api/v1/models/{model}/tags/{key...}", a.deleteModelTag},
-		{"GET", "/api/v1/models/{model}/aliases/{alias}", a.getAlias},
-		{"PUT", "/api/v1/models/{model}/aliases/{alias}", a.setAlias},
-		{"DELETE", "/api/v1/models/{model}/aliases/{alias}", a.deleteAlias},
+		{"GET", "/api/v1/models", steward.PermModelRead, a.listModels},
+		{"POST", "/api/v1/models", steward.PermModelCreate, a.createModel},
+		{"GET", "/api/v1/models/{model}", steward.PermModelRead, a.getModel},
+		{"PATCH", "/api/v1/models/{model}", steward.PermModelWrite, a.updateModel},
+		{"DELETE", "/api/v1/models/{model}", steward.PermModelManage, a.deleteModel},
+		{"PUT", "/api/v1/models/{model}/tags/{key...}", steward.PermModelWrite, a.setModelTag},
+		{"DELETE", "/api/v1/models/{model}/tags/{key...}", steward.PermModelWrite, a.deleteModelTag},
+		{"GET", "/api/v1/models/{model}/aliases/{alias}", steward.PermModelRead, a.getAlias},
+		{"PUT", "/api/v1/models/{model}/aliases/{alias}", steward.PermModelStage, a.setAlias},
+		{"DELETE", "/api/v1/models/{model}/aliases/{alias}", steward.PermModelStage, a.deleteAlias},
 
-		{"GET", "/api/v1/models/{model}/versions", a.listModelVersions},
-		{"POST", "/api/v1/models/{model}/versions", a.createVersion},
-		{"GET", "/api/v1/models/{model}/versions/{version}", a.getVersion},
-		{"PATCH", "/api/v1/models/{model}/versions/{version}", a.updateVersion},
-		{"DELETE", "/api/v1/models/{model}/versions/{version}", a.deleteVersion},
-		{"POST", "/api/v1/models/{model}/versions/{version}/stage", a.setStage},
-		{"PUT", "/api/v1/models/{model}/versions/{version}/tags/{key...}", a.setVersionTag},
-		{"DELETE", "/api/v1/models/{model}/versions/{version}/tags/{key...}", a.deleteVersionTag},
-		{"GET", "/api/v1/models/{model}/versions/{version}/files", a.listFiles},
-		{"GET", "/api/v1/models/{model}/versions/{version}/files/{path...}", a.downloadFile},
-		{"GET", "/api/v1/versions", a.listVersions},
+		{"GET", "/api/v1/models/{model}/versions", steward.PermModelRead, a.listModelVersions},
+		{"POST", "/api/v1/models/{model}/versions", steward.PermModelWrite, a.createVersion},
+		{"GET", "/api/v1/models/{model}/versions/{version}", steward.PermModelRead, a.getVersion},
+		{"PATCH", "/api/v1/models/{model}/versions/{version}", steward.PermModelWrite, a.updateVersion},
+		{"DELETE", "/api/v1/models/{model}/versions/{version}", steward.PermModelManage, a.deleteVersion},
+		{"POST", "/api/v1/models/{model}/versions/{version}/stage", steward.PermModelStage, a.setStage},
+		{"PUT", "/api/v1/models/{model}/versions/{version}/tags/{key...}", steward.PermModelWrite, a.setVersionTag},
+		{"DELETE", "/api/v1/models/{model}/versions/{version}/tags/{key...}", steward.PermModelWrite, a.deleteVersionTag},
+		{"GET", "/api/v1/models/{model}/versions/{version}/files", steward.PermModelRead, a.listFiles},
+		{"GET", "/api/v1/models/{model}/versions/{version}/files/{path...}", steward.PermModelRead, a.downloadFile},
+		{"GET", "/api/v1/versions", steward.PermModelRead, a.listVersions},
 
-		{"PUT", "/api/v1/blobs/{digest}", a.putBlob},
-		{"GET", "/api/v1/blobs/{digest}", a.getBlob},
-		{"HEAD", "/api/v1/blobs/{digest}", a.getBlob},
-		{"POST", "/api/v1/uploads", a.createUpload},
-		{"GET", "/api/v1/uploads/{upload}", a.getUpload},
-		{"PATCH", "/api/v1/uploads/{upload}", a.appendUpload},
-		{"POST", "/api/v1/uploads/{upload}/complete", a.completeUpload},
-		{"DELETE", "/api/v1/uploads/{upload}", a.abortUpload},
+		{"PUT", "/api/v1/blobs/{digest}", steward.PermArtifactWrite, a.putBlob},
+		{"GET", "/api/v1/blobs/{digest}", steward.PermArtifactRead, a.getBlob},
+		{"HEAD", "/api/v1/blobs/{digest}", steward.PermArtifactRead, a.getBlob},
+		{"POST", "/api/v1/uploads", steward.PermArtifactWrite, a.createUpload},
+		{"GET", "/api/v1/uploads/{upload}", steward.PermArtifactWrite, a.getUpload},
+		{"PATCH", "/api/v1/uploads/{upload}", steward.PermArtifactWrite, a.appendUpload},
+		{"POST", "/api/v1/uploads/{upload}/complete", steward.PermArtifactWrite, a.completeUpload},
+		{"DELETE", "/api/v1/uploads/{upload}", steward.PermArtifactWrite, a.abortUpload},
 
-		{"GET", "/api/v1/experiments", a.listExperiments},
-		{"POST", "/api/v1/experiments", a.createExperiment},
-		{"GET", "/api/v1/experiments/{experiment}", a.getExperiment},
-		{"PATCH", "/api/v1/experiments/{experiment}", a.updateExperiment},
-		{"DELETE", "/api/v1/experiments/{experiment}", a.deleteExperiment},
-		{"POST", "/api/v1/experiments/{experiment}/restore", a.restoreExperiment},
-		{"PUT", "/api/v1/experiments/{experiment}/tags/{key...}", a.setExperimentTag},
+		{"GET", "/api/v1/experiments", steward.PermExperimentRead, a.listExperiments},
+		{"POST", "/api/v1/experiments", steward.PermExperimentWrite, a.createExperiment},
+		{"GET", "/api/v1/experiments/{experiment}", steward.PermExperimentRead, a.getExperiment},
+		{"PATCH", "/api/v1/experiments/{experiment}", steward.PermExperimentWrite, a.updateExperiment},
+		{"DELETE", "/api/v1/experiments/{experiment}", steward.PermExperimentWrite, a.deleteExperiment},
+		{"POST", "/api/v1/experiments/{experiment}/restore", steward.PermExperimentWrite, a.restoreExperiment},
+		{"PUT", "/api/v1/experiments/{experiment}/tags/{key...}", steward.PermExperimentWrite, a.setExperimentTag},
 
-		{"GET", "/api/v1/runs", a.listRuns},
-		{"POST", "/api/v1/runs", a.createRun},
-		{"GET", "/api/v1/runs/{run}", a.getRun},
-		{"PATCH", "/api/v1/runs/{run}", a.updateRun},
-		{"DELETE", "/api/v1/runs/{run}", a.deleteRun},
-		{"POST", "/api/v1/runs/{run}/restore", a.restoreRun},
-		{"POST", "/api/v1/runs/{run}/log", a.logBatch},
-		{"PUT", "/api/v1/runs/{run}/tags/{key...}", a.setRunTag},
-		{"DELETE", "/api/v1/runs/{run}/tags/{key...}", a.deleteRunTag},
-		{"GET", "/api/v1/runs/{run}/metrics/{key...}", a.metricHistory},
+		{"GET", "/api/v1/runs", steward.PermExperimentRead, a.listRuns},
+		{"POST", "/api/v1/runs", steward.PermExperimentWrite, a.createRun},
+		{"GET", "/api/v1/runs/{run}", steward.PermExperimentRead, a.getRun},
+		{"PATCH", "/api/v1/runs/{run}", steward.PermExperimentWrite, a.updateRun},
+		{"DELETE", "/api/v1/runs/{run}", steward.PermExperimentWrite, a.deleteRun},
+		{"POST", "/api/v1/runs/{run}/restore", steward.PermExperimentWrite, a.restoreRun},
+		{"POST", "/api/v1/runs/{run}/log", steward.PermExperimentWrite, a.logBatch},
+		{"PUT", "/api/v1/runs/{run}/tags/{key...}", steward.PermExperimentWrite, a.setRunTag},
+		{"DELETE", "/api/v1/runs/{run}/tags/{key...}", steward.PermExperimentWrite, a.deleteRunTag},
+		{"GET", "/api/v1/runs/{run}/metrics/{key...}", steward.PermExperimentRead, a.metricHistory},
 
-		{"GET", "/api/v1/events", a.listEvents},
-		{"GET", "/api/v1/openapi.json", a.openAPI},
+		{"GET", "/api/v1/events", steward.PermAuditRead, a.listEvents},
+		{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
 	}
 }
 
 // Register mounts every route on mux, wrapping handlers so an error return
 // becomes the one error response.
-func (a *API) Register(mux *http.ServeMux, wrap func(pattern string, h http.Handler) http.Handler) {
+func (a *API) Register(mux *http.ServeMux, wrap Wrap) {
 	for _, rt := range a.Routes() {
 		h := rt.Handler
 		pattern := rt.Method + " " + rt.Pattern
-		mux.Handle(pattern, wrap(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.Handle(pattern, wrap(pattern, rt.Perm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
 				WriteError(w, r, a.Log, err)
 			}
@@ -129,7 +136,7 @@ func (a *API) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	}
 	// Unknown paths under /api/v1 answer in the API's error shape; a known
 	// path with the wrong method answers 405 with the methods it allows.
-	mux.Handle("/api/v1/", wrap("/api/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/api/v1/", wrap("/api/v1/", steward.PermAuthenticated, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
 		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
 			probe := r.Clone(r.Context())

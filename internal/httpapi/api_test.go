@@ -96,7 +96,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		Log:      slog.New(slog.NewTextHandler(testLogWriter{t}, nil)),
 	}
 	mux := http.NewServeMux()
-	a.Register(mux, func(_ string, h http.Handler) http.Handler { return withPrincipal(h) })
+	a.Register(mux, func(_ string, _ steward.Permission, h http.Handler) http.Handler { return withPrincipal(h) })
 	return &testAPI{handler: mux, vars: map[string]string{}, dir: dir}
 }
 

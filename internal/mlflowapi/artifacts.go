@@ -15,10 +15,10 @@ const artifactPrefix = "/api/2.0/mlflow-artifacts/artifacts"
 
 func (a *API) artifactRoutes() []Route {
 	return []Route{
-		{"GET", artifactPrefix, a.listArtifacts},
-		{"PUT", artifactPrefix + "/{path...}", a.uploadArtifact},
-		{"GET", artifactPrefix + "/{path...}", a.downloadArtifact},
-		{"DELETE", artifactPrefix + "/{path...}", a.deleteArtifact},
+		{"GET", artifactPrefix, steward.PermExperimentRead, a.listArtifacts},
+		{"PUT", artifactPrefix + "/{path...}", steward.PermExperimentWrite, a.uploadArtifact},
+		{"GET", artifactPrefix + "/{path...}", steward.PermExperimentRead, a.downloadArtifact},
+		{"DELETE", artifactPrefix + "/{path...}", steward.PermExperimentWrite, a.deleteArtifact},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/registry"
+	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
 )
 
@@ -32,6 +33,7 @@ type API struct {
 type Route struct {
 	Method  string
 	Path    string // below the API prefix, e.g. "/runs/create"
+	Perm    steward.Permission
 	Handler func(w http.ResponseWriter, r *http.Request) error
 }
 
@@ -42,77 +44,77 @@ var prefixes = []string{"/api/2.0/mlflow", "/ajax-api/2.0/mlflow"}
 func (a *API) Routes() []Route {
 	return []Route{
 		// Experiments.
-		{"POST", "/experiments/create", a.createExperiment},
-		{"GET", "/experiments/get", a.getExperiment},
-		{"GET", "/experiments/get-by-name", a.getExperimentByName},
-		{"POST", "/experiments/search", a.searchExperiments},
-		{"GET", "/experiments/search", a.searchExperiments},
-		{"GET", "/experiments/list", a.listExperiments}, // MLflow 1.x, still used by older clients
-		{"POST", "/experiments/update", a.updateExperiment},
-		{"POST", "/experiments/delete", a.deleteExperiment},
-		{"POST", "/experiments/restore", a.restoreExperiment},
-		{"POST", "/experiments/set-experiment-tag", a.setExperimentTag},
+		{"POST", "/experiments/create", steward.PermExperimentWrite, a.createExperiment},
+		{"GET", "/experiments/get", steward.PermExperimentRead, a.getExperiment},
+		{"GET", "/experiments/get-by-name", steward.PermExperimentRead, a.getExperimentByName},
+		{"POST", "/experiments/search", steward.PermExperimentRead, a.searchExperiments},
+		{"GET", "/experiments/search", steward.PermExperimentRead, a.searchExperiments},
+		{"GET", "/experiments/list", steward.PermExperimentRead, a.listExperiments}, // MLflow 1.x, still used by older clients
+		{"POST", "/experiments/update", steward.PermExperimentWrite, a.updateExperiment},
+		{"POST", "/experiments/delete", steward.PermExperimentWrite, a.deleteExperiment},
+		{"POST", "/experiments/restore", steward.PermExperimentWrite, a.restoreExperiment},
+		{"POST", "/experiments/set-experiment-tag", steward.PermExperimentWrite, a.setExperimentTag},
 
 		// Runs.
-		{"POST", "/runs/create", a.createRun},
-		{"GET", "/runs/get", a.getRun},
-		{"POST", "/runs/update", a.updateRun},
-		{"POST", "/runs/delete", a.deleteRun},
-		{"POST", "/runs/restore", a.restoreRun},
-		{"POST", "/runs/search", a.searchRuns},
-		{"POST", "/runs/log-metric", a.logMetric},
-		{"POST", "/runs/log-parameter", a.logParam},
-		{"POST", "/runs/log-batch", a.logBatch},
-		{"POST", "/runs/log-inputs", a.logInputs},
-		{"POST", "/runs/log-model", a.logModel},
-		{"POST", "/runs/set-tag", a.setTag},
-		{"POST", "/runs/delete-tag", a.deleteTag},
-		{"GET", "/metrics/get-history", a.getMetricHistory},
-		{"GET", "/metrics/get-history-bulk-interval", a.getMetricHistoryBulkInterval},
-		{"GET", "/artifacts/list", a.listRunArtifacts},
+		{"POST", "/runs/create", steward.PermExperimentWrite, a.createRun},
+		{"GET", "/runs/get", steward.PermExperimentRead, a.getRun},
+		{"POST", "/runs/update", steward.PermExperimentWrite, a.updateRun},
+		{"POST", "/runs/delete", steward.PermExperimentWrite, a.deleteRun},
+		{"POST", "/runs/restore", steward.PermExperimentWrite, a.restoreRun},
+		{"POST", "/runs/search", steward.PermExperimentRead, a.searchRuns},
+		{"POST", "/runs/log-metric", steward.PermExperimentWrite, a.logMetric},
+		{"POST", "/runs/log-parameter", steward.PermExperimentWrite, a.logParam},
+		{"POST", "/runs/log-batch", steward.PermExperimentWrite, a.logBatch},
+		{"POST", "/runs/log-inputs", steward.PermExperimentWrite, a.logInputs},
+		{"POST", "/runs/log-model", steward.PermExperimentWrite, a.logModel},
+		{"POST", "/runs/set-tag", steward.PermExperimentWrite, a.setTag},
+		{"POST", "/runs/delete-tag", steward.PermExperimentWrite, a.deleteTag},
+		{"GET", "/metrics/get-history", steward.PermExperimentRead, a.getMetricHistory},
+		{"GET", "/metrics/get-history-bulk-interval", steward.PermExperimentRead, a.getMetricHistoryBulkInterval},
+		{"GET", "/artifacts/list", steward.PermExperimentRead, a.listRunArtifacts},
 
 		// Model registry.
-		{"POST", "/registered-models/create", a.createRegisteredModel},
-		{"GET", "/registered-models/get", a.getRegisteredModel},
-		{"POST", "/registered-models/rename", a.renameRegisteredModel},
-		{"PATCH", "/registered-models/update", a.updateRegisteredModel},
-		{"DELETE", "/registered-models/delete", a.deleteRegisteredModel},
-		{"GET", "/registered-models/search", a.searchRegisteredModels},
-		{"POST", "/registered-models/get-latest-versions", a.getLatestVersions},
-		{"GET", "/registered-models/get-latest-versions", a.getLatestVersions},
-		{"POST", "/registered-models/set-tag", a.setRegisteredModelTag},
-		{"DELETE", "/registered-models/delete-tag", a.deleteRegisteredModelTag},
-		{"POST", "/registered-models/alias", a.setAlias},
-		{"DELETE", "/registered-models/alias", a.deleteAlias},
-		{"GET", "/registered-models/alias", a.getByAlias},
-		{"POST", "/model-versions/create", a.createModelVersion},
-		{"GET", "/model-versions/get", a.getModelVersion},
-		{"PATCH", "/model-versions/update", a.updateModelVersion},
-		{"DELETE", "/model-versions/delete", a.deleteModelVersion},
-		{"GET", "/model-versions/search", a.searchModelVersions},
-		{"POST", "/model-versions/transition-stage", a.transitionStage},
-		{"GET", "/model-versions/get-download-uri", a.getDownloadURI},
-		{"POST", "/model-versions/set-tag", a.setModelVersionTag},
-		{"DELETE", "/model-versions/delete-tag", a.deleteModelVersionTag},
+		{"POST", "/registered-models/create", steward.PermModelCreate, a.createRegisteredModel},
+		{"GET", "/registered-models/get", steward.PermModelRead, a.getRegisteredModel},
+		{"POST", "/registered-models/rename", steward.PermModelManage, a.renameRegisteredModel},
+		{"PATCH", "/registered-models/update", steward.PermModelWrite, a.updateRegisteredModel},
+		{"DELETE", "/registered-models/delete", steward.PermModelManage, a.deleteRegisteredModel},
+		{"GET", "/registered-models/search", steward.PermModelRead, a.searchRegisteredModels},
+		{"POST", "/registered-models/get-latest-versions", steward.PermModelRead, a.getLatestVersions},
+		{"GET", "/registered-models/get-latest-versions", steward.PermModelRead, a.getLatestVersions},
+		{"POST", "/registered-models/set-tag", steward.PermModelWrite, a.setRegisteredModelTag},
+		{"DELETE", "/registered-models/delete-tag", steward.PermModelWrite, a.deleteRegisteredModelTag},
+		{"POST", "/registered-models/alias", steward.PermModelStage, a.setAlias},
+		{"DELETE", "/registered-models/alias", steward.PermModelStage, a.deleteAlias},
+		{"GET", "/registered-models/alias", steward.PermModelRead, a.getByAlias},
+		{"POST", "/model-versions/create", steward.PermModelWrite, a.createModelVersion},
+		{"GET", "/model-versions/get", steward.PermModelRead, a.getModelVersion},
+		{"PATCH", "/model-versions/update", steward.PermModelWrite, a.updateModelVersion},
+		{"DELETE", "/model-versions/delete", steward.PermModelManage, a.deleteModelVersion},
+		{"GET", "/model-versions/search", steward.PermModelRead, a.searchModelVersions},
+		{"POST", "/model-versions/transition-stage", steward.PermModelStage, a.transitionStage},
+		{"GET", "/model-versions/get-download-uri", steward.PermModelRead, a.getDownloadURI},
+		{"POST", "/model-versions/set-tag", steward.PermModelWrite, a.setModelVersionTag},
+		{"DELETE", "/model-versions/delete-tag", steward.PermModelWrite, a.deleteModelVersionTag},
 	}
 }
 
 // Register mounts the MLflow API and the artifact proxy on mux.
-func (a *API) Register(mux *http.ServeMux, wrap func(pattern string, h http.Handler) http.Handler) {
+func (a *API) Register(mux *http.ServeMux, wrap func(pattern string, perm steward.Permission, h http.Handler) http.Handler) {
 	for _, p := range prefixes {
 		for _, rt := range a.Routes() {
 			pattern := rt.Method + " " + p + rt.Path
-			mux.Handle(pattern, wrap(pattern, a.handler(rt.Handler)))
+			mux.Handle(pattern, wrap(pattern, rt.Perm, a.handler(rt.Handler)))
 		}
 		// Anything else under the prefix is MLflow's ENDPOINT_NOT_FOUND.
-		mux.Handle(p+"/", wrap(p+"/", a.handler(func(w http.ResponseWriter, r *http.Request) error {
+		mux.Handle(p+"/", wrap(p+"/", steward.PermAuthenticated, a.handler(func(w http.ResponseWriter, r *http.Request) error {
 			return endpointNotFound(r)
 		})))
 	}
 	for _, rt := range a.artifactRoutes() {
-		mux.Handle(rt.Method+" "+rt.Path, wrap(rt.Method+" "+rt.Path, a.handler(rt.Handler)))
+		mux.Handle(rt.Method+" "+rt.Path, wrap(rt.Method+" "+rt.Path, rt.Perm, a.handler(rt.Handler)))
 	}
-	mux.Handle("/api/2.0/mlflow-artifacts/", wrap("/api/2.0/mlflow-artifacts/", a.handler(func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("/api/2.0/mlflow-artifacts/", wrap("/api/2.0/mlflow-artifacts/", steward.PermAuthenticated, a.handler(func(w http.ResponseWriter, r *http.Request) error {
 		return endpointNotFound(r)
 	})))
 }

@@ -129,7 +129,9 @@ func (c *workspaceCache) check(ctx context.Context, ws string) error {
 	if err := steward.ValidateWorkspaceName(ws); err != nil {
 		return err
 	}
-	if _, err := c.reg.GetWorkspace(ctx, ws); err != nil {
+	// Existence only: whether the caller may use the workspace is decided
+	// per permission, so the check runs as the system.
+	if _, err := c.reg.GetWorkspace(steward.WithPrincipal(ctx, steward.System), ws); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -139,15 +141,20 @@ func (c *workspaceCache) check(ctx context.Context, ws string) error {
 }
 
 // middleware wraps one route's handler. pattern is the route's mux pattern
-// (the metrics label: bounded cardinality, unlike raw paths).
-func (s *Server) middleware(pattern string, next http.Handler) http.Handler {
+// (the metrics label: bounded cardinality, unlike raw paths); perm is the
+// permission the route table gives it. A route without one is refused: deny
+// by default.
+func (s *Server) middleware(pattern string, perm steward.Permission, next http.Handler) http.Handler {
 	streaming := strings.Contains(pattern, "/blobs/") || strings.Contains(pattern, "/uploads") ||
 		strings.Contains(pattern, "/files/") || strings.Contains(pattern, "mlflow-artifacts")
+	if pattern == "GET /metrics" && s.cfg.MetricsPublic {
+		perm = steward.PermPublic
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		id := newRequestID(r)
-		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := s.clientIP(r)
 		ctx := steward.WithRequestInfo(r.Context(), steward.RequestInfo{RequestID: id, RemoteIP: ip, UserAgent: truncate(r.UserAgent(), 256)})
 		r = r.WithContext(ctx)
 		h := sw.Header()
@@ -155,6 +162,7 @@ func (s *Server) middleware(pattern string, next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
+		var principal steward.Principal
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("panic", "request_id", id, "panic", fmt.Sprint(p))
@@ -167,7 +175,10 @@ func (s *Server) middleware(pattern string, next http.Handler) http.Handler {
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", pattern),
 				slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
-				slog.Duration("duration", d), slog.String("remote_ip", ip))
+				slog.Duration("duration", d), slog.String("remote_ip", ip), slog.String("principal", principal.ID))
+			if sw.status == http.StatusForbidden && principal.ID != "" {
+				s.recordDenial(ctx, principal, "access.denied", pattern, sw.status, "")
+			}
 		}()
 		if !s.hosts.ok(r.Host) {
 			httpapi.WriteError(sw, r, s.log, steward.Errorf(steward.CodePermissionDenied,
@@ -186,15 +197,53 @@ func (s *Server) middleware(pattern string, next http.Handler) http.Handler {
 			ws = steward.DefaultWorkspace
 		}
 		ctx = steward.WithWorkspace(ctx, ws)
-		// Authentication arrives with the access-control work; until then
-		// every caller acts as the local anonymous principal.
-		ctx = steward.WithPrincipal(ctx, steward.Anonymous)
-		if err := s.workspaces.check(ctx, ws); err != nil {
-			httpapi.WriteError(sw, r, s.log, err)
+		r = r.WithContext(ctx)
+		if perm == "" {
+			httpapi.WriteError(sw, r, s.log, steward.Errorf(steward.CodePermissionDenied, "route %s has no access rule; it is refused", pattern))
 			return
+		}
+		if perm != steward.PermPublic {
+			var err error
+			var presented bool
+			if principal, presented, err = s.principal(r, ip); err != nil {
+				if steward.IsCode(err, steward.CodeUnauthenticated) {
+					sw.Header().Set("WWW-Authenticate", `Bearer realm="steward", Basic realm="steward"`)
+				}
+				if presented && !steward.IsCode(err, steward.CodeRateLimited) {
+					s.recordDenial(ctx, principal, "auth.failed", pattern, http.StatusUnauthorized, steward.ErrorMessage(err))
+				}
+				httpapi.WriteError(sw, r, s.log, err)
+				return
+			}
+			ctx = steward.WithPrincipal(ctx, principal)
+			if err := s.workspaces.check(ctx, ws); err != nil {
+				httpapi.WriteError(sw, r, s.log, err)
+				return
+			}
+			if err := s.routeGate(ctx, perm); err != nil {
+				httpapi.WriteError(sw, r, s.log, err)
+				return
+			}
 		}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
+}
+
+// principal authenticates the request, or, in single-user mode, lets a
+// request without credentials act as the local superuser.
+func (s *Server) principal(r *http.Request, ip string) (steward.Principal, bool, error) {
+	p, presented, err := s.authenticate(r, ip)
+	if presented {
+		return p, true, err
+	}
+	on, err := s.single.on(r.Context())
+	if err != nil {
+		return p, false, err
+	}
+	if on {
+		return steward.Anonymous, false, nil
+	}
+	return p, false, steward.Errorf(steward.CodeUnauthenticated, "sign in first: send Authorization: Bearer <token> (create one with `steward tokens create`), HTTP basic auth, or a session cookie from /auth/login")
 }
 
 func hostOnly(h string) string {

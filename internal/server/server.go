@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/httpapi"
@@ -33,6 +35,9 @@ type Server struct {
 	uploads    *blob.Uploads
 	registry   *registry.Service
 	tracking   *tracking.Service
+	auth       *auth.Service
+	single     *singleUser
+	trusted    []netip.Prefix
 	metrics    *metrics
 	hosts      *hostGuard
 	workspaces *workspaceCache
@@ -52,9 +57,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	if s.db, err = store.Open(ctx, cfg.DB, log); err != nil {
+	// The access mode is the first thing the log says; what opening the
+	// database logs (migrations) is held back until then.
+	held := &heldLog{}
+	if s.db, err = store.Open(ctx, cfg.DB, slog.New(held)); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if err := s.setupAuth(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	held.replay(ctx, log.Handler())
 	if s.blobs, err = openBlobs(ctx, cfg.Artifacts); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open artifact store: %w", err)
@@ -67,8 +80,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	if s.db.Read != s.db.Write {
 		s.metrics.pools["read"] = s.db.Read
 	}
-	s.registry = registry.NewService(s.db.Registry(), nil, nil)
-	s.tracking = tracking.NewService(s.db.Tracking(), nil, nil)
+	s.registry = registry.NewService(s.db.Registry(), s.auth, nil)
+	s.tracking = tracking.NewService(s.db.Tracking(), s.auth, nil)
 	s.workspaces = &workspaceCache{reg: s.registry, seen: map[string]bool{}}
 	s.handler = s.routes()
 	return s, nil
@@ -97,14 +110,16 @@ func (s *Server) routes() http.Handler {
 	api.Register(mux, s.middleware)
 	ml := &mlflowapi.API{Registry: s.registry, Tracking: s.tracking, Blobs: s.blobs, Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize}
 	ml.Register(mux, s.middleware)
-	ops := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.middleware(pattern, h)) }
-	ops("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	ops := func(pattern string, perm steward.Permission, h http.HandlerFunc) {
+		mux.Handle(pattern, s.middleware(pattern, perm, h))
+	}
+	ops("GET /healthz", steward.PermPublic, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	ops("GET /readyz", s.ready)
-	ops("GET /metrics", s.metrics.ServeHTTP)
-	ops("/", func(w http.ResponseWriter, r *http.Request) {
+	ops("GET /readyz", steward.PermPublic, s.ready)
+	ops("GET /metrics", steward.PermAuditRead, s.metrics.ServeHTTP)
+	ops("/", steward.PermPublic, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && r.Method == http.MethodGet {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			fmt.Fprintln(w, "Steward model registry. API: /api/v1 (OpenAPI at /api/v1/openapi.json); health: /healthz, /readyz; metrics: /metrics.")
@@ -141,9 +156,6 @@ func (s *Server) Run(ctx context.Context, onListen func(addr net.Addr)) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	if !s.cfg.IsLoopback() {
-		s.log.Warn("listening on a non-loopback address without authentication: anyone who can reach it can change the registry", "listen", s.cfg.Listen)
 	}
 	if onListen != nil {
 		onListen(ln.Addr())
