@@ -115,3 +115,17 @@ func VerifyPassword(hash, pw string) bool {
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// SessionCookie carries a web session token. It is HttpOnly (scripts cannot
+// read it), SameSite=Lax (not sent on cross-site POSTs) and Secure whenever
+// the public URL is https.
+const SessionCookie = "steward_session"
+
+// CSRFToken derives the CSRF token of a session: state-changing requests that
+// authenticate by cookie must echo it (header X-CSRF-Token or form field
+// csrf_token). A cross-site page can make the browser send the cookie but
+// cannot read it, so it cannot compute this.
+func CSRFToken(session string) string {
+	h := sha256.Sum256([]byte("steward-csrf\x00" + session))
+	return hex.EncodeToString(h[:16])
+}

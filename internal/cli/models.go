@@ -21,7 +21,8 @@ the files. Names are unique per workspace.`,
   steward models list --name-prefix fraud
   steward models get fraud-detector -o json`,
 	}
-	cmd.AddCommand(newModelsCreateCmd(g), newModelsGetCmd(g), newModelsListCmd(g), newModelsUpdateCmd(g), newModelsDeleteCmd(g))
+	cmd.AddCommand(newModelsCreateCmd(g), newModelsGetCmd(g), newModelsListCmd(g), newModelsUpdateCmd(g), newModelsDeleteCmd(g),
+		newModelsGrantCmd(g), newModelsGrantsCmd(g), newModelsRevokeCmd(g))
 	return cmd
 }
 

@@ -51,7 +51,7 @@ settings come from flags, else from the environment:
 
   --server     STEWARD_SERVER     server URL (default ` + DefaultServer + `)
   --workspace  STEWARD_WORKSPACE  workspace (tenant); empty means "default"
-  --token      STEWARD_TOKEN      bearer token, if the server requires one
+  --token      STEWARD_TOKEN      API token (else the one "steward login" saved)
 
 Exit status: 0 on success, 1 for a usage error or a request the server
 refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
@@ -85,6 +85,11 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 		c.GroupID = "registry"
 		root.AddCommand(c)
 	}
+	root.AddGroup(&cobra.Group{ID: "access", Title: "Access commands:"})
+	for _, c := range []*cobra.Command{newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newTokensCmd(g), newAccountsCmd(g), newGroupsCmd(g), newRolesCmd(g)} {
+		c.GroupID = "access"
+		root.AddCommand(c)
+	}
 	return root
 }
 
@@ -108,12 +113,22 @@ func (g *globals) client() (*client.Client, error) {
 	if g.output != "table" && g.output != "json" {
 		return nil, usageError{fmt.Errorf("--output must be table or json, got %q", g.output)}
 	}
+	tok := g.setting("token", "STEWARD_TOKEN")
+	if tok == "" {
+		tok = savedToken(g.serverURL())
+	}
+	return g.clientWithToken(tok)
+}
+
+// clientWithToken is client() with an explicit token ("" for none): login
+// checks a token before saving it.
+func (g *globals) clientWithToken(token string) (*client.Client, error) {
 	opts := []client.Option{client.WithUserAgent("steward-cli/" + strings.TrimPrefix(g.version, "v"))}
 	if ws := g.setting("workspace", "STEWARD_WORKSPACE"); ws != "" {
 		opts = append(opts, client.WithWorkspace(ws))
 	}
-	if tok := g.setting("token", "STEWARD_TOKEN"); tok != "" {
-		opts = append(opts, client.WithToken(tok))
+	if token != "" {
+		opts = append(opts, client.WithToken(token))
 	}
 	c, err := client.New(g.serverURL(), append(opts, g.opts...)...)
 	if err != nil {

@@ -7,9 +7,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
@@ -30,7 +32,10 @@ type API struct {
 	Events   EventLister
 	Blobs    blob.Store
 	Uploads  *blob.Uploads
-	Log      *slog.Logger
+	Auth     *auth.Service
+	// Exchanger is nil when no identity provider is configured.
+	Exchanger TokenExchanger
+	Log       *slog.Logger
 	// MaxArtifactSize caps one uploaded file (bytes, 0 = no cap).
 	MaxArtifactSize int64
 	// PresignTTL > 0 lets clients ask for presigned download URLs when the
@@ -55,7 +60,7 @@ type Wrap func(pattern string, perm steward.Permission, h http.Handler) http.Han
 // Routes lists every native API route. The OpenAPI test checks this table
 // against the served document in both directions.
 func (a *API) Routes() []Route {
-	return []Route{
+	return slices.Concat([]Route{
 		{"GET", "/api/v1/workspaces", steward.PermAuthenticated, a.listWorkspaces},
 		{"POST", "/api/v1/workspaces", steward.PermWorkspaceManage, a.createWorkspace},
 		{"GET", "/api/v1/workspaces/{workspace}", steward.PermWorkspaceRead, a.getWorkspace},
@@ -118,8 +123,9 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/runs/{run}/metrics/{key...}", steward.PermExperimentRead, a.metricHistory},
 
 		{"GET", "/api/v1/events", steward.PermAuditRead, a.listEvents},
+	}, a.identityRoutes(), []Route{
 		{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
-	}
+	})
 }
 
 // Register mounts every route on mux, wrapping handlers so an error return

@@ -2,10 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -19,19 +17,9 @@ import (
 	"github.com/steward-registry/steward/internal/steward"
 )
 
-// sessionCookie carries a web session token. It is HttpOnly (scripts cannot
-// read it), SameSite=Lax (not sent on cross-site POSTs) and Secure whenever
-// the public URL is https.
-const sessionCookie = "steward_session"
+const sessionCookie = auth.SessionCookie
 
-// csrfFor derives the CSRF token of a session: state-changing requests that
-// authenticate by cookie must echo it (header X-CSRF-Token or form field
-// csrf_token). A cross-site page can make the browser send the cookie but
-// cannot read it, so it cannot compute this.
-func csrfFor(session string) string {
-	h := sha256.Sum256([]byte("steward-csrf\x00" + session))
-	return hex.EncodeToString(h[:16])
-}
+func csrfFor(session string) string { return auth.CSRFToken(session) }
 
 // singleUser tracks whether the server runs without accounts: loopback-only
 // and nobody created yet. It rechecks the account count every few seconds so

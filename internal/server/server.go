@@ -104,7 +104,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := &httpapi.API{
-		Registry: s.registry, Tracking: s.tracking, Events: s.db, Blobs: s.blobs, Uploads: s.uploads,
+		Registry: s.registry, Tracking: s.tracking, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
 		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
 	}
 	api.Register(mux, s.middleware)
