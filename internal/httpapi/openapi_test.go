@@ -8,13 +8,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/steward-registry/steward/internal/auth"
+	"github.com/steward-registry/steward/internal/steward"
 )
 
-// opsRoutes are documented but served by the server package, not Routes().
-var opsRoutes = map[string]bool{
-	"GET /healthz": true,
-	"GET /readyz":  true,
-	"GET /metrics": true,
+// opsRoutes are documented but served by the server package, not Routes(),
+// with the permission server.routes() gives each (the server package cannot
+// be imported here, so keep the two in step by hand).
+var opsRoutes = map[string]steward.Permission{
+	"GET /healthz": steward.PermPublic,
+	"GET /readyz":  steward.PermPublic,
+	"GET /metrics": steward.PermAuditRead,
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -74,7 +79,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(ops)) {
-		if !routes[key] && !opsRoutes[key] {
+		if _, ops := opsRoutes[key]; !routes[key] && !ops {
 			t.Errorf("openapi.json documents %s, which is neither in Routes() nor in the operational endpoints list", key)
 		}
 	}
@@ -193,6 +198,133 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("ErrorCode enum = %v, want the codes of statusOf %v", got, want)
+	}
+}
+
+// routePerms maps "METHOD /path" of every route the document must describe
+// to the permission the route table gives it.
+func routePerms(t *testing.T) map[string]steward.Permission {
+	t.Helper()
+	out := maps.Clone(opsRoutes)
+	for _, rt := range (&API{}).Routes() {
+		if rt.Perm == "" {
+			t.Errorf("route %s %s has no Perm; the server refuses it", rt.Method, rt.Pattern)
+		}
+		out[rt.Method+" "+openAPIPath(rt.Pattern)] = rt.Perm
+	}
+	return out
+}
+
+// TestOpenAPIPermissions keeps every operation's x-steward-permission equal
+// to its route's Perm and its security consistent with it: public routes
+// declare security: [] (no credentials); every other route keeps a security
+// requirement (the document's, or its own naming declared schemes) and
+// documents what the authentication middleware answers: 401, 403 and 429.
+func TestOpenAPIPermissions(t *testing.T) {
+	doc := loadOpenAPI(t)
+	perms := routePerms(t)
+
+	known := map[steward.Permission]bool{steward.PermPublic: true, steward.PermAuthenticated: true}
+	for _, p := range auth.Permissions {
+		known[p] = true
+	}
+	schemes, _ := doc["components"].(map[string]any)["securitySchemes"].(map[string]any)
+	if len(schemes) == 0 {
+		t.Fatal("components.securitySchemes is missing or empty")
+	}
+	// checkReqs reports requirements that name undeclared schemes or that
+	// are empty ({} makes credentials optional).
+	checkReqs := func(at string, reqs []any) {
+		for _, r := range reqs {
+			req, ok := r.(map[string]any)
+			if !ok || len(req) == 0 {
+				t.Errorf("%s: security requirement %v makes credentials optional or is not an object", at, r)
+			}
+			for name := range req {
+				if _, ok := schemes[name]; !ok {
+					t.Errorf("%s: security requirement names %q, which components.securitySchemes does not declare", at, name)
+				}
+			}
+		}
+	}
+	global, ok := doc["security"].([]any)
+	if !ok || len(global) == 0 {
+		t.Fatal("the document has no global security requirement, so every operation looks public")
+	}
+	checkReqs("security", global)
+
+	ops := documentedOps(t, doc)
+	for _, key := range slices.Sorted(maps.Keys(ops)) {
+		o := ops[key]
+		want, ok := perms[key]
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports undocumented routes
+		}
+		if !known[want] {
+			t.Errorf("%s: the route table's permission %q is neither a policy permission nor public/authenticated", key, want)
+		}
+		got, present := o["x-steward-permission"]
+		if s, _ := got.(string); !present {
+			t.Errorf("%s: no x-steward-permission; the route table says %q", key, want)
+		} else if s != string(want) {
+			t.Errorf("%s: x-steward-permission is %#v, the route table says %q", key, got, want)
+		}
+
+		sec, hasSec := o["security"]
+		reqs, isList := sec.([]any)
+		if hasSec && !isList {
+			t.Errorf("%s: security must be a list, got %#v", key, sec)
+			continue
+		}
+		if want == steward.PermPublic {
+			if !hasSec || len(reqs) != 0 {
+				t.Errorf("%s is public but does not declare security: [], so it looks like it needs credentials", key)
+			}
+			continue
+		}
+		if hasSec && len(reqs) == 0 {
+			t.Errorf("%s needs %s but declares security: [], which says no credentials are needed", key, want)
+		}
+		checkReqs(key, reqs)
+		rs, _ := o["responses"].(map[string]any)
+		for _, code := range []string{"401", "403", "429"} {
+			if _, ok := rs[code]; !ok {
+				t.Errorf("%s needs %s but does not document a %s response", key, want, code)
+			}
+		}
+	}
+}
+
+// TestOpenAPIPolicy keeps the Permission and Role schemas equal to the
+// policy table.
+func TestOpenAPIPolicy(t *testing.T) {
+	doc := loadOpenAPI(t)
+	enum := func(name string) []string {
+		s, err := pointer(doc, "#/components/schemas/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range s.(map[string]any)["enum"].([]any) {
+			out = append(out, v.(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	var perms, roles []string
+	for _, p := range auth.Permissions {
+		perms = append(perms, string(p))
+	}
+	for _, r := range auth.Policy {
+		roles = append(roles, string(r.Role))
+	}
+	slices.Sort(perms)
+	slices.Sort(roles)
+	if got := enum("Permission"); !slices.Equal(got, perms) {
+		t.Errorf("Permission enum = %v, want auth.Permissions %v", got, perms)
+	}
+	if got := enum("Role"); !slices.Equal(got, roles) {
+		t.Errorf("Role enum = %v, want the roles of auth.Policy %v", got, roles)
 	}
 }
 

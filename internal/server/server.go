@@ -38,6 +38,7 @@ type Server struct {
 	auth       *auth.Service
 	single     *singleUser
 	trusted    []netip.Prefix
+	sso        *sso
 	metrics    *metrics
 	hosts      *hostGuard
 	workspaces *workspaceCache
@@ -68,6 +69,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	held.replay(ctx, log.Handler())
+	if s.sso, err = s.setupSSO(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
 	if s.blobs, err = openBlobs(ctx, cfg.Artifacts); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("open artifact store: %w", err)
@@ -107,6 +112,9 @@ func (s *Server) routes() http.Handler {
 		Registry: s.registry, Tracking: s.tracking, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
 		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
 	}
+	if s.sso != nil {
+		api.Exchanger = s.sso
+	}
 	api.Register(mux, s.middleware)
 	ml := &mlflowapi.API{Registry: s.registry, Tracking: s.tracking, Blobs: s.blobs, Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize}
 	ml.Register(mux, s.middleware)
@@ -118,11 +126,27 @@ func (s *Server) routes() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	ops("GET /readyz", steward.PermPublic, s.ready)
+	ops("GET /auth/login", steward.PermPublic, func(w http.ResponseWriter, r *http.Request) {
+		if s.sso == nil || s.sso.rp == nil {
+			httpapi.WriteError(w, r, s.log, steward.Errorf(steward.CodeNotFound, "single sign-on is not configured on this server (--oidc-issuer); use a token or a password"))
+			return
+		}
+		s.sso.rp.Login(w, r)
+	})
+	ops("GET /auth/callback", steward.PermPublic, func(w http.ResponseWriter, r *http.Request) {
+		if s.sso == nil || s.sso.rp == nil {
+			httpapi.WriteError(w, r, s.log, steward.Errorf(steward.CodeNotFound, "single sign-on is not configured on this server"))
+			return
+		}
+		s.sso.callback(w, r)
+	})
+	ops("POST /auth/logout", steward.PermAuthenticated, func(w http.ResponseWriter, r *http.Request) {
+		(&sso{s: s, secure: strings.HasPrefix(s.cfg.PublicURL, "https://")}).logout(w, r)
+	})
 	ops("GET /metrics", steward.PermAuditRead, s.metrics.ServeHTTP)
 	ops("/", steward.PermPublic, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" && r.Method == http.MethodGet {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintln(w, "Steward model registry. API: /api/v1 (OpenAPI at /api/v1/openapi.json); health: /healthz, /readyz; metrics: /metrics.")
+			s.home(w, r)
 			return
 		}
 		httpapi.WriteError(w, r, s.log, steward.Errorf(steward.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
