@@ -19,7 +19,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := cli.NewRoot(version)
-	root.AddCommand(newServeCmd(os.Stdout, os.Getenv))
+	root.AddCommand(newServeCmd(os.Stdout, os.Getenv), newAdminCmd(os.Stdout, os.Getenv))
 	root.SetContext(ctx)
 	os.Exit(cli.Execute(root))
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/steward-registry/steward/internal/httpapi"
@@ -91,6 +92,13 @@ type errorBody struct {
 }
 
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	WriteError(w, r, a.Log, err)
+}
+
+// WriteError answers in MLflow's error shape; the server's middleware uses it
+// for MLflow routes so clients see MLflow errors even for refusals that
+// happen before the handler (authentication, rate limits).
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	err = httpapi.FromBlobError(err)
 	var me *mlError
 	body := errorBody{}
@@ -104,7 +112,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		if code == steward.CodeInternal {
 			ri := steward.RequestInfoFrom(r.Context())
-			a.Log.ErrorContext(r.Context(), "mlflow request failed", "request_id", ri.RequestID, "path", r.URL.Path, "err", err)
+			log.ErrorContext(r.Context(), "mlflow request failed", "request_id", ri.RequestID, "path", r.URL.Path, "err", err)
 			body.Message = "Internal error; quote request id " + ri.RequestID + " to your administrator."
 		}
 	}

@@ -84,7 +84,13 @@ func (s *Service) ListModels(ctx context.Context, f ModelFilter, page steward.Pa
 
 // UpdateModel applies a partial update (including rename).
 func (s *Service) UpdateModel(ctx context.Context, name string, in ModelUpdate, ifRevision int64) (*Model, error) {
-	if err := s.allowModel(ctx, steward.PermModelWrite, name); err != nil {
+	// Renaming, re-homing or handing over a model changes who may act on
+	// it, so it takes manage; describing it takes write.
+	perm := steward.PermModelWrite
+	if in.Name != nil || in.Owner != nil || in.Project != nil {
+		perm = steward.PermModelManage
+	}
+	if err := s.allowModel(ctx, perm, name); err != nil {
 		return nil, err
 	}
 	var out *Model

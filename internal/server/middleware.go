@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/steward-registry/steward/internal/httpapi"
+	"github.com/steward-registry/steward/internal/mlflowapi"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -150,6 +152,16 @@ func (s *Server) middleware(pattern string, perm steward.Permission, next http.H
 	if pattern == "GET /metrics" && s.cfg.MetricsPublic {
 		perm = steward.PermPublic
 	}
+	writeError := httpapi.WriteError
+	if strings.Contains(pattern, "/2.0/mlflow") {
+		writeError = mlflowapi.WriteError
+	}
+	fail := func(w http.ResponseWriter, r *http.Request, err error) {
+		if secs, ok := steward.ErrorDetails(err)["retry_after"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		writeError(w, r, s.log, err)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -199,7 +211,7 @@ func (s *Server) middleware(pattern string, perm steward.Permission, next http.H
 		ctx = steward.WithWorkspace(ctx, ws)
 		r = r.WithContext(ctx)
 		if perm == "" {
-			httpapi.WriteError(sw, r, s.log, steward.Errorf(steward.CodePermissionDenied, "route %s has no access rule; it is refused", pattern))
+			fail(sw, r, steward.Errorf(steward.CodePermissionDenied, "route %s has no access rule; it is refused", pattern))
 			return
 		}
 		if perm != steward.PermPublic {
@@ -212,16 +224,16 @@ func (s *Server) middleware(pattern string, perm steward.Permission, next http.H
 				if presented && !steward.IsCode(err, steward.CodeRateLimited) {
 					s.recordDenial(ctx, principal, "auth.failed", pattern, http.StatusUnauthorized, steward.ErrorMessage(err))
 				}
-				httpapi.WriteError(sw, r, s.log, err)
+				fail(sw, r, err)
 				return
 			}
 			ctx = steward.WithPrincipal(ctx, principal)
 			if err := s.workspaces.check(ctx, ws); err != nil {
-				httpapi.WriteError(sw, r, s.log, err)
+				fail(sw, r, err)
 				return
 			}
 			if err := s.routeGate(ctx, perm); err != nil {
-				httpapi.WriteError(sw, r, s.log, err)
+				fail(sw, r, err)
 				return
 			}
 		}

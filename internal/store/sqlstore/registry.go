@@ -291,13 +291,23 @@ func (c conn) UpdateModel(ctx context.Context, m *registry.Model, prev int64) er
 		return c.uniqueAs(err, "registered model %q already exists", m.Name)
 	}
 	m.Revision = prev + 1
-	return one(res, "model "+m.Name)
+	if err := one(res, "model "+m.Name); err != nil {
+		return err
+	}
+	// Grants are bound to the model's name: they follow a rename, in the
+	// same transaction.
+	_, err = c.exec(ctx, `UPDATE role_bindings SET scope_name = ? WHERE scope_kind = 'model' AND workspace = ?
+		AND scope_name = (SELECT name FROM models WHERE id = ?) AND scope_name <> ?`, m.Name, m.Workspace, m.ID, m.Name)
+	return err
 }
 
 func (c conn) DeleteModel(ctx context.Context, id string) error {
 	// Aliases reference versions and versions the model: delete children
 	// explicitly rather than trust every backend's cascade order.
 	for _, q := range []string{
+		// Grants die with the model: a new model of the same name must not
+		// inherit them.
+		`DELETE FROM role_bindings WHERE scope_kind = 'model' AND (workspace, scope_name) IN (SELECT workspace, name FROM models WHERE id = ?)`,
 		`DELETE FROM model_aliases WHERE model_id = ?`,
 		`DELETE FROM version_tags WHERE version_id IN (SELECT id FROM model_versions WHERE model_id = ?)`,
 		`DELETE FROM version_files WHERE version_id IN (SELECT id FROM model_versions WHERE model_id = ?)`,
