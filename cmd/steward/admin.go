@@ -52,13 +52,7 @@ and create a longer-lived personal token:
   steward admin bootstrap --name alice --expires-in 1h --home /var/lib/steward`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if configPath == "" {
-				configPath = getenv("STEWARD_CONFIG")
-			}
-			if err := config.Resolve(cmd.Flags(), getenv, configPath); err != nil {
-				return err
-			}
-			if err := cfg.Finish(); err != nil {
+			if err := resolveConfig(cmd, &cfg, configPath, getenv); err != nil {
 				return err
 			}
 			if !store.IsPostgres(cfg.DB) {

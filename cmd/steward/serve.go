@@ -47,13 +47,7 @@ AWS_SESSION_TOKEN.`,
   STEWARD_DB=postgres://steward@db/steward STEWARD_LISTEN=:5000 steward serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if configPath == "" {
-				configPath = getenv("STEWARD_CONFIG")
-			}
-			if err := config.Resolve(cmd.Flags(), getenv, configPath); err != nil {
-				return err
-			}
-			if err := cfg.Finish(); err != nil {
+			if err := resolveConfig(cmd, &cfg, configPath, getenv); err != nil {
 				return err
 			}
 			log := newLogger(cfg, os.Stderr)
@@ -82,4 +76,17 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// resolveConfig fills cfg from flags, STEWARD_* variables and the config
+// file (--config, else $STEWARD_CONFIG, else <home>/steward.json), then
+// checks it.
+func resolveConfig(cmd *cobra.Command, cfg *config.Config, configPath string, getenv func(string) string) error {
+	if configPath == "" {
+		configPath = getenv("STEWARD_CONFIG")
+	}
+	if err := config.Resolve(cmd.Flags(), getenv, configPath); err != nil {
+		return err
+	}
+	return cfg.Finish()
 }

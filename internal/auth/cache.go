@@ -86,6 +86,9 @@ func newLimiter(burst int, refill time.Duration, now func() time.Time) *limiter 
 func (l *limiter) blocked(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := l.m[key]; !ok {
+		return false, 0 // never failed: no bucket, so sources that behave cost no memory
+	}
 	b := l.level(key)
 	if b.tokens >= 1 {
 		return false, 0
