@@ -146,8 +146,12 @@ func (s *Service) modelInfo(ctx context.Context, ws, name string) (ModelInfo, er
 }
 
 // ForgetModel drops cached facts about a model (after a rename, an owner or
-// project change, a delete).
-func (s *Service) ForgetModel(ws, name string) { s.models.purge() }
+// project change, a delete): its owner and project, and the bindings that
+// name it (the store moves or deletes its grants with it).
+func (s *Service) ForgetModel(ws, name string) {
+	s.models.purge()
+	s.bindings.purge()
+}
 
 // bindingsOf returns the bindings of p and its groups, cached.
 func (s *Service) bindingsOf(ctx context.Context, p steward.Principal) ([]*Binding, error) {

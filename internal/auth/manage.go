@@ -161,6 +161,10 @@ type TokenCreate struct {
 	ExpiresIn string `json:"expires_in"` // Go duration, e.g. "720h"; empty = 90 days, "0" = never
 }
 
+// WorkloadIdentityMethod is the AuthMethod of tokens a workload obtained
+// by exchanging its OIDC token (SignIn with a ServiceAccount).
+const WorkloadIdentityMethod = "workload_identity"
+
 // MaxTokenLifetime caps what a token creator may ask for.
 const MaxTokenLifetime = 366 * 24 * time.Hour
 
@@ -172,6 +176,11 @@ func (s *Service) CreateToken(ctx context.Context, in TokenCreate) (string, *Tok
 	p, ok := steward.PrincipalFrom(ctx)
 	if !ok {
 		return "", nil, steward.Errorf(steward.CodeUnauthenticated, "sign in first: no credentials were presented")
+	}
+	if p.AuthMethod == WorkloadIdentityMethod {
+		// The exchanged token is short-lived on purpose; a token it
+		// created would outlive it (or never expire).
+		return "", nil, steward.Errorf(steward.CodePermissionDenied, "a token obtained by workload identity cannot create tokens; exchange the workload's own token again when needed")
 	}
 	if in.Principal == "" {
 		in.Principal = p.ID

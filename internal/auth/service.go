@@ -109,10 +109,12 @@ func (s *Service) emit(ctx context.Context, r Repo, action, typ, id string, befo
 	return r.AppendEvent(ctx, e)
 }
 
-// require checks a permission that is only ever granted per workspace or
-// globally (identity management, the audit log).
+// require checks identity.manage. Accounts, tokens, groups and bindings are
+// not in any workspace, so only a global binding grants it: an admin bound
+// to one workspace could otherwise mint a token for a global admin, set their
+// password, or bind itself globally.
 func (s *Service) require(ctx context.Context, perm steward.Permission) error {
-	return s.Authorize(ctx, perm, steward.Resource{Type: "identity", Workspace: steward.WorkspaceFrom(ctx)})
+	return s.Authorize(ctx, perm, steward.Resource{Type: "identity"})
 }
 
 // selfOrAdmin allows acting on one's own account, or on anyone's with

@@ -141,6 +141,9 @@ func (s *Service) UpdateModel(ctx context.Context, name string, in ModelUpdate, 
 		out = &next
 		return s.emit(ctx, r, "model.update", "model", cur.ID, cur, &next)
 	})
+	if err == nil && perm == steward.PermModelManage {
+		s.forgetModel(ctx, name)
+	}
 	return out, err
 }
 
@@ -150,7 +153,7 @@ func (s *Service) DeleteModel(ctx context.Context, name string, ifRevision int64
 	if err := s.allowModel(ctx, steward.PermModelManage, name); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(r Repo) error {
+	err := s.store.Update(ctx, func(r Repo) error {
 		cur, err := r.GetModel(ctx, name)
 		if err != nil {
 			return err
@@ -163,6 +166,10 @@ func (s *Service) DeleteModel(ctx context.Context, name string, ifRevision int64
 		}
 		return s.emit(ctx, r, "model.delete", "model", cur.ID, cur, nil)
 	})
+	if err == nil {
+		s.forgetModel(ctx, name)
+	}
+	return err
 }
 
 // SetModelTag sets (or overwrites) one tag.

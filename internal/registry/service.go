@@ -44,6 +44,14 @@ func (s *Service) allowVersion(ctx context.Context, perm steward.Permission, mod
 	return s.allow(ctx, perm, "model", model, fmt.Sprintf("version %d of registered model %q does not exist", version, model))
 }
 
+// forgetModel tells an authorizer that caches facts about models (owner,
+// project) that a model changed, so the change takes effect at once.
+func (s *Service) forgetModel(ctx context.Context, name string) {
+	if f, ok := s.authz.(interface{ ForgetModel(ws, name string) }); ok {
+		f.ForgetModel(steward.WorkspaceFrom(ctx), name)
+	}
+}
+
 // emit appends the event for a change inside the transaction of the change.
 func (s *Service) emit(ctx context.Context, r Repo, action, typ, id string, before, after any) error {
 	e, err := events.New(ctx, s.now(), action, typ, id, before, after)

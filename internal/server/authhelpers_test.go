@@ -16,6 +16,7 @@ import (
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
+	"github.com/steward-registry/steward/internal/store/storetest"
 )
 
 // sysCtx acts as the system: what an operator's tool would do.
@@ -237,4 +238,21 @@ func (e *authEnv) eventFor(action, reqID string) *events.Event {
 	}
 	e.t.Fatalf("no %s event for request %s", action, reqID)
 	return nil
+}
+
+// onBackends runs fn with the server's metadata on SQLite and on
+// PostgreSQL (a fresh schema; skipped when the server is unreachable,
+// except with CI=true, where it fails, as storetest decides).
+func onBackends(t *testing.T, fn func(t *testing.T, db func(*config.Config))) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, func(*config.Config) {}) })
+	t.Run("postgres", func(t *testing.T) {
+		schema := storetest.NewSchema(t)
+		dsn := storetest.PostgresDSN()
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "search_path=" + schema
+		fn(t, func(c *config.Config) { c.DB = dsn })
+	})
 }

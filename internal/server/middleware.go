@@ -221,7 +221,9 @@ func (s *Server) middleware(pattern string, perm steward.Permission, next http.H
 				if steward.IsCode(err, steward.CodeUnauthenticated) {
 					sw.Header().Set("WWW-Authenticate", `Bearer realm="steward", Basic realm="steward"`)
 				}
-				if presented && !steward.IsCode(err, steward.CodeRateLimited) {
+				// A 403 here (a session without its CSRF token) is recorded
+				// once, as access.denied, when the response is done.
+				if presented && steward.IsCode(err, steward.CodeUnauthenticated) {
 					s.recordDenial(ctx, principal, "auth.failed", pattern, http.StatusUnauthorized, steward.ErrorMessage(err))
 				}
 				fail(sw, r, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/steward-registry/steward/internal/auth"
@@ -122,11 +123,15 @@ func (s *Server) setupSSO(ctx context.Context) (*sso, error) {
 // token of their account.
 func (o *sso) Exchange(ctx context.Context, subjectToken, _ string) (string, *auth.Token, error) {
 	if o.workload != nil {
-		iss, sub, _, err := o.workload.Verify(ctx, subjectToken)
+		iss, sub, claims, err := o.workload.Verify(ctx, subjectToken)
 		if err == nil {
+			auds := audiencesOf(claims)
 			for _, m := range o.mappings {
-				if m.issuer == iss && m.subject.MatchString(sub) {
-					return o.s.auth.SignIn(ctx, auth.ExternalIdentity{Issuer: iss, Subject: sub, ServiceAccount: m.account}, auth.TokenExchange, "workload_identity")
+				// The mapping's audience too: Verify accepts any audience
+				// configured for the issuer, and a token requested for
+				// one mapping's audience must not match another's account.
+				if m.issuer == iss && slices.Contains(auds, m.audience) && m.subject.MatchString(sub) {
+					return o.s.auth.SignIn(ctx, auth.ExternalIdentity{Issuer: iss, Subject: sub, ServiceAccount: m.account}, auth.TokenExchange, auth.WorkloadIdentityMethod)
 				}
 			}
 			return "", nil, steward.Errorf(steward.CodePermissionDenied, "workload %q of %s is not mapped to a service account; an admin must add a --workload-identity for it", sub, iss)
@@ -143,6 +148,23 @@ func (o *sso) Exchange(ctx context.Context, subjectToken, _ string) (string, *au
 		return "", nil, err
 	}
 	return o.s.auth.SignIn(ctx, externalOf(id), auth.TokenExchange, "oidc")
+}
+
+// audiencesOf reads a verified token's "aud" claim: a string or a list.
+func audiencesOf(claims map[string]any) []string {
+	switch aud := claims["aud"].(type) {
+	case string:
+		return []string{aud}
+	case []any:
+		out := make([]string, 0, len(aud))
+		for _, a := range aud {
+			if s, ok := a.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func externalOf(id oidclogin.Identity) auth.ExternalIdentity {

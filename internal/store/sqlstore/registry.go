@@ -285,20 +285,24 @@ func (c conn) UpdateModel(ctx context.Context, m *registry.Model, prev int64) er
 	if err != nil {
 		return err
 	}
+	var oldName string
+	if err := c.row(ctx, `SELECT name FROM models WHERE id = ?`, m.ID).Scan(&oldName); err != nil {
+		return notFound(err, "registered model %q does not exist", m.Name)
+	}
 	res, err := c.exec(ctx, `UPDATE models SET name = ?, kind = ?, description = ?, owner = ?, project_id = ?, updated_at = ?, revision = ?
 		WHERE id = ? AND revision = ?`, m.Name, string(m.Kind), m.Description, m.Owner, pid, m.UpdatedAt, prev+1, m.ID, prev)
 	if err != nil {
 		return c.uniqueAs(err, "registered model %q already exists", m.Name)
 	}
 	m.Revision = prev + 1
-	if err := one(res, "model "+m.Name); err != nil {
+	if err := one(res, "model "+m.Name); err != nil || oldName == m.Name {
 		return err
 	}
 	// Grants are bound to the model's name: they follow a rename, in the
 	// same transaction.
-	_, err = c.exec(ctx, `UPDATE role_bindings SET scope_name = ? WHERE scope_kind = 'model' AND workspace = ?
-		AND scope_name = (SELECT name FROM models WHERE id = ?) AND scope_name <> ?`, m.Name, m.Workspace, m.ID, m.Name)
-	return err
+	_, err = c.exec(ctx, `UPDATE role_bindings SET scope_name = ? WHERE scope_kind = 'model' AND workspace = ? AND scope_name = ?`,
+		m.Name, m.Workspace, oldName)
+	return c.uniqueAs(err, "role bindings on model name %q already exist with the same subjects and roles as this model's grants; remove them before renaming", m.Name)
 }
 
 func (c conn) DeleteModel(ctx context.Context, id string) error {
