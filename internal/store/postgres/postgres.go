@@ -28,6 +28,10 @@ func Migrations() ([]sqlstore.Migration, error) {
 // migrationLock is an arbitrary constant naming Steward's advisory lock.
 const migrationLock = 0x5354455741524400 // "STEWARD\0"
 
+// auditLock names the advisory lock that serializes audit-chain appends
+// across replicas ("STEWARD\x01").
+const auditLock = 0x5354455741524401
+
 // Dialect is PostgreSQL's.
 var Dialect = &sqlstore.Dialect{
 	Name:     "postgres",
@@ -51,6 +55,7 @@ var Dialect = &sqlstore.Dialect{
 		}, nil
 	},
 	CaseInsensitiveLike: "ILIKE",
+	AuditLock:           fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(auditLock)),
 }
 
 // Open connects to dsn (postgres://...) and applies pending migrations.
@@ -74,6 +79,14 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 	ms, err := Migrations()
 	if err == nil {
 		err = db.Migrate(ctx, ms, log)
+	}
+	if err == nil {
+		var n int
+		if n, err = db.SealEvents(ctx); err != nil {
+			err = fmt.Errorf("seal audit events: %w", err)
+		} else if n > 0 && log != nil {
+			log.Info("added earlier events to the audit chain", "events", n)
+		}
 	}
 	if err != nil {
 		pool.Close()

@@ -81,6 +81,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	if err == nil {
 		err = db.Migrate(ctx, ms, log)
 	}
+	if err == nil {
+		err = sealEvents(ctx, db, log)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -88,4 +91,16 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	// Concurrent writers share commits: one fsync serves a whole batch.
 	db.EnableGroupCommit(GroupCommitBatch)
 	return db, nil
+}
+
+// sealEvents adds events written before the audit chain existed to it.
+func sealEvents(ctx context.Context, db *sqlstore.DB, log *slog.Logger) error {
+	n, err := db.SealEvents(ctx)
+	if err != nil {
+		return fmt.Errorf("seal audit events: %w", err)
+	}
+	if n > 0 && log != nil {
+		log.Info("added earlier events to the audit chain", "events", n)
+	}
+	return nil
 }

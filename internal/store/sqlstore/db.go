@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/steward"
 )
 
@@ -28,6 +29,10 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// CaseInsensitiveLike is the operator for case-insensitive LIKE.
 	CaseInsensitiveLike string
+	// AuditLock, if set, is the statement that serializes appends to the
+	// audit chain until the transaction ends (PostgreSQL: an advisory
+	// lock). SQLite needs none: it has one writer.
+	AuditLock string
 }
 
 func (d *Dialect) rebind(q string) string {
@@ -171,7 +176,21 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Tx is one write transaction; it implements every domain's Repo.
-type Tx struct{ conn }
+type Tx struct {
+	conn
+	pending []*events.Event // appended at the end of the transaction
+}
+
+// run runs fn and then appends the events it queued, so every transaction
+// path (InTx, group commit) seals its events last.
+func (t *Tx) run(ctx context.Context, fn func(*Tx) error) error {
+	t.pending = nil
+	if err := fn(t); err != nil {
+		t.pending = nil
+		return err
+	}
+	return t.flushEvents(ctx)
+}
 
 // maxAttempts bounds InTx's retries of transactions that lost a race.
 const maxAttempts = 20
@@ -207,7 +226,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{conn{q: tx, d: db.Dialect}}); err != nil {
+	if err := (&Tx{conn: conn{q: tx, d: db.Dialect}}).run(ctx, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

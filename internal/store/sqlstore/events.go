@@ -2,8 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -17,18 +23,143 @@ func nullJSON(b []byte) any {
 	return string(b)
 }
 
-// AppendEvent writes a domain event in the current transaction and sets e.Seq.
-func (c conn) AppendEvent(ctx context.Context, e *events.Event) error {
-	return c.row(ctx, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
-		action, object_type, object_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
-		e.Action, e.ObjectType, e.ObjectID, nullJSON(e.Before), nullJSON(e.After)).Scan(&e.Seq)
+// AppendEvent queues a domain event in the current transaction. The
+// transaction seals and inserts its events as its last statements (see
+// flushEvents), so e.Seq, e.Leaf and e.Hash are set when fn has returned,
+// before the commit.
+func (t *Tx) AppendEvent(ctx context.Context, e *events.Event) error {
+	if err := e.Complete(); err != nil {
+		return err
+	}
+	t.pending = append(t.pending, e)
+	return nil
+}
+
+// flushEvents appends the transaction's queued events to the audit chain.
+//
+// It runs last, just before the commit, because on PostgreSQL it takes the
+// audit lock (a transaction-level advisory lock), which serializes every
+// writer of every replica until it commits: taken last, it is held for a few
+// statements and the commit, and never while the transaction waits for a
+// row lock, so it cannot join a deadlock. Under the lock the chain's tip is
+// read from the database, so the order of leaves is the order of commits,
+// with no gap and no fork. SQLite has one writer; the group commit runs
+// each caller in a savepoint of a shared transaction, and because the tip is
+// read inside it, a savepoint rolled back takes its events out of the chain
+// and the next caller continues from the tip before them.
+func (t *Tx) flushEvents(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	pending := t.pending
+	t.pending = nil
+	chain, err := t.openChain(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range pending {
+		tree, err := chain.Append(e)
+		if err != nil {
+			return fmt.Errorf("audit chain: %w", err)
+		}
+		if err := t.row(ctx, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
+			action, object_type, object_id, outcome, before_digest, after_digest, changed, before, after, leaf, hash, tree)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
+			e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
+			nullJSON(e.Before), nullJSON(e.After), e.Leaf, e.Hash, nullBytes(tree)).Scan(&e.Seq); err != nil {
+			return fmt.Errorf("append event: %w", t.wrap(err))
+		}
+	}
+	return nil
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// openChain takes the audit lock (PostgreSQL) and returns the chain
+// continuing from the newest sealed event.
+func (c conn) openChain(ctx context.Context) (*audit.Chain, error) {
+	if c.d.AuditLock != "" {
+		if _, err := c.exec(ctx, c.d.AuditLock); err != nil {
+			return nil, fmt.Errorf("audit lock: %w", err)
+		}
+	}
+	size, last, err := c.chainTip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return audit.NewChain(size, last, c.TreeReader(ctx)), nil
+}
+
+// chainTip returns the number of sealed events and the newest one's hash.
+func (c conn) chainTip(ctx context.Context) (int64, tlog.Hash, error) {
+	var leaf int64
+	var hash []byte
+	var h tlog.Hash
+	err := c.row(ctx, `SELECT leaf, hash FROM events WHERE leaf IS NOT NULL ORDER BY leaf DESC LIMIT 1`).Scan(&leaf, &hash)
+	if err == sql.ErrNoRows {
+		return 0, h, nil
+	}
+	if err != nil {
+		return 0, h, fmt.Errorf("audit chain tip: %w", c.wrap(err))
+	}
+	copy(h[:], hash)
+	return leaf + 1, h, nil
+}
+
+// TreeReader reads the Merkle tree's stored hashes from the event rows.
+func (c conn) TreeReader(ctx context.Context) tlog.HashReader {
+	return audit.RowReader(func(leaves []int64) ([]audit.TreeRow, error) {
+		args := make([]any, len(leaves))
+		for i, l := range leaves {
+			args[i] = l
+		}
+		var out []audit.TreeRow
+		err := c.eachRow(ctx, func(s scanner) error {
+			var r audit.TreeRow
+			if err := s.Scan(&r.Leaf, &r.Hash, &r.Tree); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		}, `SELECT leaf, hash, tree FROM events WHERE leaf IN (`+placeholders(len(args))+`)`, args...)
+		return out, err
+	})
+}
+
+// eventColumns are the columns scanEvent reads, in order.
+const eventColumns = `seq, workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
+	action, object_type, object_id, outcome, before_digest, after_digest, changed, COALESCE(before, ''), COALESCE(after, ''),
+	COALESCE(leaf, -1), hash`
+
+func scanEvent(s scanner) (*events.Event, error) {
+	e := &events.Event{}
+	var changed, before, after string
+	if err := s.Scan(&e.Seq, &e.Workspace, &e.Time, &e.ActorID, &e.ActorKind, &e.AuthMethod, &e.RequestID, &e.RemoteIP, &e.UserAgent,
+		&e.Action, &e.ObjectType, &e.ObjectID, &e.Outcome, &e.BeforeDigest, &e.AfterDigest, &changed, &before, &after,
+		&e.Leaf, &e.Hash); err != nil {
+		return nil, err
+	}
+	if changed != "" {
+		e.Changed = strings.Split(changed, ",")
+	}
+	if before != "" {
+		e.Before = []byte(before)
+	}
+	if after != "" {
+		e.After = []byte(after)
+	}
+	return e, nil
 }
 
 // ListEvents returns events of the workspace in ctx, oldest first.
 func (c conn) ListEvents(ctx context.Context, f events.Filter) ([]*events.Event, error) {
-	q, args := `SELECT seq, workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
-		action, object_type, object_id, COALESCE(before, ''), COALESCE(after, '') FROM events WHERE workspace = ? AND seq > ?`,
+	q, args := `SELECT `+eventColumns+` FROM events WHERE workspace = ? AND seq > ?`,
 		[]any{steward.WorkspaceFrom(ctx), f.AfterSeq}
 	for _, c := range []struct{ col, v string }{{"object_type", f.ObjectType}, {"object_id", f.ObjectID}, {"action", f.Action}, {"actor_id", f.ActorID}} {
 		if c.v != "" {
@@ -41,17 +172,9 @@ func (c conn) ListEvents(ctx context.Context, f events.Filter) ([]*events.Event,
 	}
 	var out []*events.Event
 	err := c.eachRow(ctx, func(s scanner) error {
-		e := &events.Event{}
-		var before, after string
-		if err := s.Scan(&e.Seq, &e.Workspace, &e.Time, &e.ActorID, &e.ActorKind, &e.AuthMethod, &e.RequestID, &e.RemoteIP, &e.UserAgent,
-			&e.Action, &e.ObjectType, &e.ObjectID, &before, &after); err != nil {
+		e, err := scanEvent(s)
+		if err != nil {
 			return err
-		}
-		if before != "" {
-			e.Before = []byte(before)
-		}
-		if after != "" {
-			e.After = []byte(after)
 		}
 		out = append(out, e)
 		return nil
@@ -60,7 +183,65 @@ func (c conn) ListEvents(ctx context.Context, f events.Filter) ([]*events.Event,
 }
 
 // RecordEvent appends one event in a transaction of its own. It records what
-// has no change to ride on: denied requests and failed logins.
+// has no change to ride on: denied requests, failed logins and reads of
+// sensitive objects. Like every event it joins the audit chain.
 func (db *DB) RecordEvent(ctx context.Context, e *events.Event) error {
 	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendEvent(ctx, e) })
+}
+
+// SealEvents adds to the audit chain, in seq order, the events written
+// before it existed (migration 005 adds the columns but cannot hash): it
+// fills their outcome, canonical images, digests, changed fields, leaf and
+// hash. The servers call it when they open the database, before they write.
+func (db *DB) SealEvents(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := db.inTx(ctx, func(tx *Tx) error {
+			var err error
+			n, err = tx.sealBatch(ctx, 2000)
+			return err
+		})
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+func (t *Tx) sealBatch(ctx context.Context, limit int) (int, error) {
+	// The lock comes first: a replica that started at the same time may be
+	// sealing the same rows.
+	chain, err := t.openChain(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var batch []*events.Event
+	err = t.eachRow(ctx, func(s scanner) error {
+		e, err := scanEvent(s)
+		if err != nil {
+			return err
+		}
+		batch = append(batch, e)
+		return nil
+	}, `SELECT `+eventColumns+` FROM events WHERE hash IS NULL ORDER BY seq LIMIT ?`, limit)
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	for _, e := range batch {
+		e.BeforeDigest, e.AfterDigest = "", "" // recompute from the images
+		if err := e.Complete(); err != nil {
+			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
+		}
+		tree, err := chain.Append(e)
+		if err != nil {
+			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
+		}
+		if _, err := t.exec(ctx, `UPDATE events SET outcome = ?, before_digest = ?, after_digest = ?, changed = ?, before = ?, after = ?,
+			leaf = ?, hash = ?, tree = ? WHERE seq = ?`, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
+			nullJSON(e.Before), nullJSON(e.After), e.Leaf, e.Hash, nullBytes(tree), e.Seq); err != nil {
+			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
+		}
+	}
+	return len(batch), nil
 }

@@ -112,7 +112,7 @@ func (g *groupCommit) commit(batch []*job) {
 	// Statements ignore their caller's cancellation: SQLite answers an
 	// interrupted write by rolling back the whole transaction, which would
 	// take the other callers' work with it.
-	t := &Tx{conn{q: tx, d: g.d, detach: true}}
+	t := &Tx{conn: conn{q: tx, d: g.d, detach: true}}
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			j.err = err // the caller gave up before its turn: nothing was written
@@ -150,5 +150,5 @@ func (g *groupCommit) runJob(j *job, t *Tx) {
 			j.panic = p
 		}
 	}()
-	j.err = j.fn(t)
+	j.err = t.run(j.ctx, j.fn)
 }

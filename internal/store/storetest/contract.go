@@ -49,7 +49,7 @@ func Cases() []Case {
 	for _, cs := range [][]Case{
 		registryCases, projectCases, modelCases, validationCases, versionCases, aliasCases,
 		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
-		concurrencyCases, txCases, identityCases,
+		concurrencyCases, txCases, identityCases, auditCases,
 	} {
 		all = append(all, cs...)
 	}

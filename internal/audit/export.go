@@ -1,0 +1,162 @@
+package audit
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/steward-registry/steward/internal/events"
+)
+
+// ChainReader is the read side of the log that verification and export
+// need.
+type ChainReader interface {
+	ScanChain(ctx context.Context, fn func(*events.Event) error) error
+	ChainSize(ctx context.Context) (int64, error)
+	Checkpoints(ctx context.Context) ([]Checkpoint, error)
+	TreeHashes(ctx context.Context) tlog.HashReader
+}
+
+// Source is a set of signed checkpoints kept in one place outside the
+// database (a directory, a bucket, an inbox of webhook posts).
+type Source struct {
+	Name  string
+	Notes []string
+}
+
+var errStop = errors.New("stop")
+
+// VerifyLog checks a live log: every event's chain hash, the tree, and the
+// checkpoints in the database and in outside. Checkpoints are read before
+// the events, so a checkpoint made during the scan cannot look like a
+// truncation.
+func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside []Source) (Report, error) {
+	cps, err := st.Checkpoints(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	size, err := st.ChainSize(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	v := NewVerifier(keys, size)
+	err = st.ScanChain(ctx, func(e *events.Event) error {
+		if !v.Event(e) {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return Report{}, err
+	}
+	for _, cp := range cps {
+		v.Checkpoint(cp.Note, "database")
+	}
+	for _, src := range outside {
+		for _, n := range src.Notes {
+			v.Checkpoint(n, src.Name)
+		}
+	}
+	return v.Finish(st.TreeHashes(ctx)), nil
+}
+
+// ExportFormat names the export's layout; see docs/audit.md.
+const ExportFormat = "steward-audit-export/1"
+
+// exportLine is one line of an export: a JSON object whose "type" is
+// "header", "event", "checkpoint" or "end".
+type exportLine struct {
+	Type string `json:"type"`
+	*events.Event
+	Format      string `json:"format,omitempty"`
+	VerifierKey string `json:"verifier_key,omitempty"`
+	Note        string `json:"note,omitempty"`
+	Events      int64  `json:"events,omitempty"`
+	ExportedAt  int64  `json:"exported_at,omitempty"`
+}
+
+// WriteExport writes the whole log as JSON lines: a header, every event in
+// chain order (with its images, leaf and hash), the checkpoints stored in
+// the database, and an end line with the event count (its absence shows a
+// cut-off file). It streams: memory does not grow with the log.
+func WriteExport(ctx context.Context, st ChainReader, w io.Writer, verifierKey string, now int64) error {
+	cps, err := st.Checkpoints(ctx) // before the scan: see VerifyLog
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // images must come back byte for byte
+	if err := enc.Encode(exportLine{Type: "header", Format: ExportFormat, VerifierKey: verifierKey, ExportedAt: now}); err != nil {
+		return err
+	}
+	n := int64(0)
+	err = st.ScanChain(ctx, func(e *events.Event) error {
+		n++
+		return enc.Encode(exportLine{Type: "event", Event: e})
+	})
+	if err != nil {
+		return err
+	}
+	for _, cp := range cps {
+		if err := enc.Encode(exportLine{Type: "checkpoint", Note: cp.Note}); err != nil {
+			return err
+		}
+	}
+	if err := enc.Encode(exportLine{Type: "end", Events: n}); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// VerifyExport checks an export read from r, with the checkpoints in it
+// and those in outside.
+func VerifyExport(r io.Reader, keys note.Verifiers, outside []Source) (Report, error) {
+	v := NewVerifier(keys, 0)
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	sawHeader, sawEnd := false, false
+	var count int64
+	for line := 1; ; line++ {
+		l := exportLine{Event: &events.Event{}}
+		if err := dec.Decode(&l); err == io.EOF {
+			break
+		} else if err != nil {
+			return Report{}, fmt.Errorf("export line %d: %w", line, err)
+		}
+		switch l.Type {
+		case "header":
+			if l.Format != ExportFormat {
+				return Report{}, fmt.Errorf("export line %d: format %q, want %q", line, l.Format, ExportFormat)
+			}
+			sawHeader = true
+		case "event":
+			count++
+			v.Event(l.Event)
+		case "checkpoint":
+			v.Checkpoint(l.Note, "export")
+		case "end":
+			sawEnd = l.Events == count
+		default:
+			return Report{}, fmt.Errorf("export line %d: unknown type %q", line, l.Type)
+		}
+	}
+	if !sawHeader {
+		return Report{}, fmt.Errorf("not a steward audit export (no %s header line)", ExportFormat)
+	}
+	for _, src := range outside {
+		for _, n := range src.Notes {
+			v.Checkpoint(n, src.Name)
+		}
+	}
+	rep := v.Finish(nil)
+	if !sawEnd {
+		rep.Warnings = append(rep.Warnings, "the export has no matching end line: the file is cut short")
+	}
+	return rep, nil
+}

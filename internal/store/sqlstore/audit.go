@@ -1,0 +1,132 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+// ListAuditEvents returns events matching f in every workspace, by seq.
+func (db *DB) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*events.Event, error) {
+	q, args := `SELECT `+eventColumns+` FROM events WHERE seq > ?`, []any{f.AfterSeq}
+	for _, c := range []struct{ col, v string }{{"workspace", f.Workspace}, {"actor_id", f.ActorID}, {"object_type", f.ObjectType},
+		{"object_id", f.ObjectID}, {"action", f.Action}, {"outcome", f.Outcome}} {
+		if c.v != "" {
+			q, args = q+` AND `+c.col+` = ?`, append(args, c.v)
+		}
+	}
+	if f.Since != 0 {
+		q, args = q+` AND time >= ?`, append(args, f.Since)
+	}
+	if f.Until != 0 {
+		q, args = q+` AND time < ?`, append(args, f.Until)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > steward.MaxPageSize+1 {
+		limit = steward.MaxPageSize
+	}
+	var out []*events.Event
+	err := db.eachRow(ctx, func(s scanner) error {
+		e, err := scanEvent(s)
+		if err == nil {
+			out = append(out, e)
+		}
+		return err
+	}, q+` ORDER BY seq LIMIT ?`, append(args, limit)...)
+	return out, err
+}
+
+// ScanChain streams every event in chain order, then those outside it.
+func (db *DB) ScanChain(ctx context.Context, fn func(*events.Event) error) error {
+	err := db.eachRow(ctx, func(s scanner) error {
+		e, err := scanEvent(s)
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	}, `SELECT `+eventColumns+` FROM events WHERE leaf IS NOT NULL ORDER BY leaf`)
+	if err != nil {
+		return err
+	}
+	return db.eachRow(ctx, func(s scanner) error {
+		e, err := scanEvent(s)
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	}, `SELECT `+eventColumns+` FROM events WHERE leaf IS NULL ORDER BY seq`)
+}
+
+// ChainSize is the number of events in the chain.
+func (db *DB) ChainSize(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.row(ctx, `SELECT COALESCE(MAX(leaf), -1) + 1 FROM events`).Scan(&n)
+	return n, db.wrap(err)
+}
+
+// EventBySeq returns one event.
+func (db *DB) EventBySeq(ctx context.Context, seq int64) (*events.Event, error) {
+	e, err := scanEvent(db.row(ctx, `SELECT `+eventColumns+` FROM events WHERE seq = ?`, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, steward.Errorf(steward.CodeNotFound, "event %d not found", seq)
+	}
+	return e, db.wrap(err)
+}
+
+// TreeHashes reads the tree hashes stored with the events.
+func (db *DB) TreeHashes(ctx context.Context) tlog.HashReader { return db.TreeReader(ctx) }
+
+// AddCheckpoint stores cp unless a checkpoint of its size exists (another
+// replica may have made one at the same moment).
+func (db *DB) AddCheckpoint(ctx context.Context, cp audit.Checkpoint) (bool, error) {
+	var added bool
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `INSERT INTO audit_checkpoints (size, root, time, note) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`,
+			cp.Size, cp.Root[:], cp.Time, cp.Note)
+		if err != nil {
+			return fmt.Errorf("add checkpoint: %w", err)
+		}
+		n, err := res.RowsAffected()
+		added = n == 1
+		return err
+	})
+	return added, err
+}
+
+// Checkpoints lists the stored checkpoints by size.
+func (db *DB) Checkpoints(ctx context.Context) ([]audit.Checkpoint, error) {
+	var out []audit.Checkpoint
+	err := db.eachRow(ctx, func(s scanner) error {
+		var cp audit.Checkpoint
+		var root []byte
+		var pub sql.NullInt64
+		if err := s.Scan(&cp.Size, &root, &cp.Time, &cp.Note, &pub); err != nil {
+			return err
+		}
+		copy(cp.Root[:], root)
+		cp.Published = pub.Int64
+		if parsed, err := audit.ParseCheckpointText(cp.Note); err == nil {
+			cp.Origin = parsed.Origin
+		}
+		out = append(out, cp)
+		return nil
+	}, `SELECT size, root, time, note, published_at FROM audit_checkpoints ORDER BY size`)
+	return out, err
+}
+
+// MarkPublished records when a checkpoint was first copied outside.
+func (db *DB) MarkPublished(ctx context.Context, size, at int64) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE audit_checkpoints SET published_at = ? WHERE size = ? AND published_at IS NULL`, at, size)
+		return err
+	})
+}
