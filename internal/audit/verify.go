@@ -42,7 +42,7 @@ type Report struct {
 	Problems []Problem `json:"problems"`
 	// Warnings are limits of this verification, not evidence of tampering.
 	Warnings []string `json:"warnings,omitempty"`
-	TookMS   int64     `json:"took_ms"`
+	TookMS   int64    `json:"took_ms"`
 }
 
 // First is the first problem, the one to look at.
@@ -60,10 +60,10 @@ func (r *Report) First() *Problem {
 type Verifier struct {
 	keys    note.Verifiers
 	chain   *Chain
-	seqs    []int64 // seq of each leaf, to name events in messages
+	seqs    []int64   // seq of each leaf, to name events in messages
 	last    tlog.Hash // hash of the newest leaf
 	prev2   tlog.Hash // hash of the leaf before it
-	stopped bool // the chain broke: later events cannot be checked
+	stopped bool      // the chain broke: later events cannot be checked
 	cps     []sourced
 	report  Report
 	start   time.Time
