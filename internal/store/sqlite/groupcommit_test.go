@@ -8,7 +8,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/sqlite"
@@ -122,5 +125,57 @@ func TestDurabilityPragmas(t *testing.T) {
 		if mode != "wal" || sync != 2 || fk != 1 {
 			t.Errorf("%s pool: journal_mode=%s synchronous=%d foreign_keys=%d; want wal, 2 (FULL), 1", name, mode, sync, fk)
 		}
+	}
+}
+
+// TestGroupCommitAuditChain runs concurrent transactions through the group
+// commit, a third of which fail after their events were already inserted
+// into the shared transaction: their savepoints roll back, and the chain
+// must continue from the tip before them, with no gap and no fork.
+func TestGroupCommitAuditChain(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := steward.WithPrincipal(context.Background(), steward.Anonymous)
+	boom := errors.New("boom")
+	const n = 120
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				e, err := events.New(ctx, time.Now(), "test.write", "test", fmt.Sprint(i), nil, map[string]int{"i": i})
+				if err != nil {
+					return err
+				}
+				if err := tx.AppendEvent(ctx, e); err != nil {
+					return err
+				}
+				if i%3 != 0 {
+					return nil
+				}
+				if err := tx.FlushEvents(ctx); err != nil {
+					return err
+				}
+				return boom // rolls back an event already in the chain's tip
+			})
+		}()
+	}
+	wg.Wait()
+	want := 0
+	for i, err := range errs {
+		if i%3 == 0 != errors.Is(err, boom) || (i%3 != 0 && err != nil) {
+			t.Fatalf("tx %d: %v", i, err)
+		}
+		if err == nil {
+			want++
+		}
+	}
+	r, err := audit.VerifyLog(ctx, db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.Events != int64(want) {
+		t.Fatalf("chain after group commits with rollbacks: %d events, want %d; %+v", r.Events, want, r)
 	}
 }

@@ -35,6 +35,11 @@ func (t *Tx) AppendEvent(ctx context.Context, e *events.Event) error {
 	return nil
 }
 
+// FlushEvents appends the queued events now rather than at the end of the
+// transaction, for a caller that needs their seq before it commits. A
+// failure after it still rolls them back with the rest of the transaction.
+func (t *Tx) FlushEvents(ctx context.Context) error { return t.flushEvents(ctx) }
+
 // flushEvents appends the transaction's queued events to the audit chain.
 //
 // It runs last, just before the commit, because on PostgreSQL it takes the
