@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -17,7 +19,10 @@ import (
 // ChainReader is the read side of the log that verification and export
 // need.
 type ChainReader interface {
-	ScanChain(ctx context.Context, fn func(*events.Event) error) error
+	// ScanLeaves streams the events with leaves in [from, to) in leaf order.
+	ScanLeaves(ctx context.Context, from, to int64, fn func(*events.Event) error) error
+	// ScanUnsealed streams the events that are not in the chain, by seq.
+	ScanUnsealed(ctx context.Context, fn func(*events.Event) error) error
 	ChainSize(ctx context.Context) (int64, error)
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 	TreeHashes(ctx context.Context) tlog.HashReader
@@ -32,25 +37,68 @@ type Source struct {
 
 var errStop = errors.New("stop")
 
+// parallelFrom is the log size from which VerifyLog checks segments in
+// parallel.
+var parallelFrom int64 = 20_000
+
 // VerifyLog checks a live log: every event's chain hash, the tree, and the
 // checkpoints in the database and in outside. Checkpoints are read before
 // the events, so a checkpoint made during the scan cannot look like a
-// truncation.
+// truncation. Large logs are split into one segment per CPU, scanned and
+// hashed in parallel (each segment chains to the stored hash of the leaf
+// before it, which the previous segment checks).
 func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside []Source) (Report, error) {
 	cps, err := st.Checkpoints(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	size, err := st.ChainSize(ctx)
+	n, err := st.ChainSize(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	v := NewVerifier(keys, size)
-	err = st.ScanChain(ctx, func(e *events.Event) error {
-		if !v.Event(e) {
-			return errStop
+	v := NewVerifier(keys, 0)
+	k := int64(1)
+	if n >= parallelFrom {
+		k = int64(runtime.GOMAXPROCS(0))
+	}
+	v.segs = make([]*segment, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		first, end := i*n/k, (i+1)*n/k
+		seg := newSegment(first, end-first)
+		v.segs[i] = seg
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.ScanLeaves(ctx, max(0, first-2), end, func(e *events.Event) error {
+				if e.Leaf < first {
+					seg.seed(e)
+					return nil
+				}
+				if !seg.check(e) {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				errs[i] = err
+				return
+			}
+			seg.end(end)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Report{}, err
+	}
+	last := v.segs[k-1]
+	err = st.ScanUnsealed(ctx, func(e *events.Event) error {
+		if last.problem == nil {
+			last.problem = &Problem{Seq: e.Seq, Leaf: -1, Reason: fmt.Sprintf(
+				"event seq %d is not in the audit chain (no leaf or hash): it was inserted by hand or by a steward older than the audit chain", e.Seq)}
 		}
-		return nil
+		return errStop
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return Report{}, err
@@ -96,12 +144,19 @@ func WriteExport(ctx context.Context, st ChainReader, w io.Writer, verifierKey s
 	if err := enc.Encode(exportLine{Type: "header", Format: ExportFormat, VerifierKey: verifierKey, ExportedAt: now}); err != nil {
 		return err
 	}
+	size, err := st.ChainSize(ctx)
+	if err != nil {
+		return err
+	}
 	n := int64(0)
-	err = st.ScanChain(ctx, func(e *events.Event) error {
+	write := func(e *events.Event) error {
 		n++
 		return enc.Encode(exportLine{Type: "event", Event: e})
-	})
-	if err != nil {
+	}
+	if err := st.ScanLeaves(ctx, 0, size, write); err != nil {
+		return err
+	}
+	if err := st.ScanUnsealed(ctx, write); err != nil {
 		return err
 	}
 	for _, cp := range cps {

@@ -34,20 +34,12 @@ type Filter struct {
 type Store interface {
 	// ListAuditEvents returns events matching f across workspaces, by seq.
 	ListAuditEvents(ctx context.Context, f Filter) ([]*events.Event, error)
-	// ScanChain calls fn with every event in chain (leaf) order, then with
-	// any event that is not in the chain, from one consistent snapshot.
-	ScanChain(ctx context.Context, fn func(*events.Event) error) error
-	// ChainSize is the number of events in the chain.
-	ChainSize(ctx context.Context) (int64, error)
+	ChainReader
 	// EventBySeq returns one event.
 	EventBySeq(ctx context.Context, seq int64) (*events.Event, error)
-	// TreeHashes reads the Merkle tree hashes stored with the events.
-	TreeHashes(ctx context.Context) tlog.HashReader
 	// AddCheckpoint stores cp unless one of its size exists; it reports
 	// whether it stored it.
 	AddCheckpoint(ctx context.Context, cp Checkpoint) (bool, error)
-	// Checkpoints lists stored checkpoints by size.
-	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 	// MarkPublished records when checkpoint size was copied outside.
 	MarkPublished(ctx context.Context, size, at int64) error
 	// RecordEvent appends one event in its own transaction.

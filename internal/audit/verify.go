@@ -56,18 +56,15 @@ func (r *Report) First() *Problem {
 // Verifier checks a log: feed it every event in chain order (Event), then
 // the checkpoints from every copy (Checkpoint), then call Finish. It
 // recomputes each event's chain hash and the Merkle tree from scratch, so it
-// trusts nothing stored except the trusted public keys.
+// trusts nothing stored except the trusted public keys. VerifyLog splits a
+// live log into segments checked in parallel and merges them into one
+// Verifier.
 type Verifier struct {
-	keys    note.Verifiers
-	chain   *Chain
-	seqs    []int64   // seq of each leaf, to name events in messages
-	last    tlog.Hash // hash of the newest leaf
-	prev2   tlog.Hash // hash of the leaf before it
-	stopped bool      // the chain broke: later events cannot be checked
-	cps     []sourced
-	report  Report
-	start   time.Time
-	buf     []byte
+	keys   note.Verifiers
+	segs   []*segment // consecutive runs of leaves, in order
+	cps    []sourced
+	report Report
+	start  time.Time
 }
 
 type sourced struct {
@@ -78,12 +75,8 @@ type sourced struct {
 // NewVerifier returns a verifier trusting checkpoints signed by keys.
 // sizeHint (the expected number of events, 0 if unknown) presizes memory.
 func NewVerifier(keys note.Verifiers, sizeHint int64) *Verifier {
-	v := &Verifier{keys: keys, chain: NewChain(0, tlog.Hash{}, nil), start: time.Now()}
+	v := &Verifier{keys: keys, segs: []*segment{newSegment(0, sizeHint)}, start: time.Now()}
 	v.report.Checkpoints = map[string]int{}
-	if sizeHint > 0 {
-		v.chain.Grow(sizeHint)
-		v.seqs = make([]int64, 0, sizeHint)
-	}
 	return v
 }
 
@@ -98,18 +91,48 @@ func describe(e *events.Event) string {
 
 // Event checks the next event of the chain. It returns false once the chain
 // is broken; feeding more events is then pointless.
-func (v *Verifier) Event(e *events.Event) bool {
-	if v.stopped {
+func (v *Verifier) Event(e *events.Event) bool { return v.segs[len(v.segs)-1].check(e) }
+
+// segment checks a run of consecutive leaves [first, end). Its first leaf
+// chains to prev, the stored hash of the leaf before it, which the segment
+// before checks; so segments can be checked in any order, and together
+// they check every link.
+type segment struct {
+	first   int64
+	next    int64     // the leaf expected next
+	prev    tlog.Hash // hash of leaf next-1
+	prev2   tlog.Hash // hash of leaf next-2
+	lastSeq int64     // seq of leaf next-1 (0 if unknown)
+	hashes  []tlog.Hash
+	seqs    []int64
+	problem *Problem
+	buf     []byte
+}
+
+func newSegment(first, sizeHint int64) *segment {
+	s := &segment{first: first, next: first}
+	if sizeHint > 0 {
+		s.hashes = make([]tlog.Hash, 0, sizeHint)
+		s.seqs = make([]int64, 0, sizeHint)
+	}
+	return s
+}
+
+// seed takes an event before the segment's first leaf as context: its hash
+// and seq are what the first leaves chain to and are compared with.
+func (s *segment) seed(e *events.Event) {
+	var h tlog.Hash
+	copy(h[:], e.Hash)
+	s.prev2, s.prev, s.lastSeq = s.prev, h, e.Seq
+}
+
+func (s *segment) check(e *events.Event) bool {
+	if s.problem != nil {
 		return false
 	}
-	n := v.chain.Size()
-	var lastSeq int64
-	if n > 0 {
-		lastSeq = v.seqs[n-1]
-	}
+	n := s.next
 	bad := func(reason string, args ...any) bool {
-		v.fail(Problem{Seq: e.Seq, Leaf: e.Leaf, Reason: fmt.Sprintf(reason, args...)})
-		v.stopped = true
+		s.problem = &Problem{Seq: e.Seq, Leaf: e.Leaf, Reason: fmt.Sprintf(reason, args...)}
 		return false
 	}
 	switch {
@@ -119,7 +142,7 @@ func (v *Verifier) Event(e *events.Event) bool {
 		if n == 0 {
 			return bad("leaves 0..%d are missing before %s: the oldest events were deleted", e.Leaf-1, describe(e))
 		}
-		return bad("leaves %d..%d are missing between seq %d and %s: events were deleted", n, e.Leaf-1, lastSeq, describe(e))
+		return bad("leaves %d..%d are missing between seq %d and %s: events were deleted", n, e.Leaf-1, s.lastSeq, describe(e))
 	case e.Leaf < n:
 		return bad("%s is out of place: leaf %d was already seen (events reordered or duplicated)", describe(e), e.Leaf)
 	}
@@ -129,33 +152,40 @@ func (v *Verifier) Event(e *events.Event) bool {
 	if d := events.Digest(e.After); d != e.AfterDigest {
 		return bad("%s: its after image does not match the after digest the chain covers: the image was changed", describe(e))
 	}
-	h := v.chain.Hash(e)
+	s.buf = AppendLeafData(s.buf[:0], e, n, s.prev)
+	h := tlog.RecordHash(s.buf)
 	if !bytes.Equal(h[:], e.Hash) {
 		// An event inserted before this one? Then this one still chains to
 		// the event before the insertion, one leaf lower.
 		if n >= 1 {
-			v.buf = AppendLeafData(v.buf[:0], e, e.Leaf-1, v.prev2)
-			if g := tlog.RecordHash(v.buf); bytes.Equal(g[:], e.Hash) {
-				v.fail(Problem{Seq: v.seqs[n-1], Leaf: n - 1, Reason: fmt.Sprintf(
-					"event seq %d (leaf %d) was inserted: %s chains directly to the event before it", v.seqs[n-1], n-1, describe(e))})
-				v.stopped = true
+			s.buf = AppendLeafData(s.buf[:0], e, n-1, s.prev2)
+			if g := tlog.RecordHash(s.buf); bytes.Equal(g[:], e.Hash) {
+				s.problem = &Problem{Seq: s.lastSeq, Leaf: n - 1, Reason: fmt.Sprintf(
+					"event seq %d (leaf %d) was inserted: %s chains directly to the event before it", s.lastSeq, n-1, describe(e))}
 				return false
 			}
 		}
 		if n == 0 {
 			return bad("%s: its contents do not match its hash: the event was changed after it was written", describe(e))
 		}
-		return bad("%s: its contents do not match its hash: the event was changed after it was written, or the event before it (seq %d) was replaced or removed", describe(e), lastSeq)
+		return bad("%s: its contents do not match its hash: the event was changed after it was written, or the event before it (seq %d) was replaced or removed", describe(e), s.lastSeq)
 	}
-	if n > 0 && e.Seq <= lastSeq {
-		return bad("%s comes after seq %d in the chain: sequence numbers were reordered (events swapped?)", describe(e), lastSeq)
+	if n > 0 && s.lastSeq != 0 && e.Seq <= s.lastSeq {
+		return bad("%s comes after seq %d in the chain: sequence numbers were reordered (events swapped?)", describe(e), s.lastSeq)
 	}
-	if _, err := v.chain.Push(h); err != nil {
-		return bad("%s: %v", describe(e), err)
-	}
-	v.prev2, v.last = v.last, h
-	v.seqs = append(v.seqs, e.Seq)
+	s.hashes = append(s.hashes, h)
+	s.seqs = append(s.seqs, e.Seq)
+	s.prev2, s.prev, s.lastSeq, s.next = s.prev, h, e.Seq, n+1
 	return true
+}
+
+// end checks that the segment reached its last leaf (end-1): a scan that
+// stops short means the events after it were deleted.
+func (s *segment) end(end int64) {
+	if s.problem == nil && s.next < end {
+		s.problem = &Problem{Seq: s.lastSeq, Leaf: s.next, Reason: fmt.Sprintf(
+			"leaves %d..%d are missing after seq %d: events were deleted", s.next, end-1, s.lastSeq)}
+	}
 }
 
 // Checkpoint adds a signed checkpoint found in source ("database", "export",
@@ -170,11 +200,35 @@ func (v *Verifier) Checkpoint(signed, source string) {
 // would not verify.
 func (v *Verifier) Finish(stored tlog.HashReader) Report {
 	r := &v.report
-	n := v.chain.Size()
+	// The tree is rebuilt from the leaf hashes the segments computed, up to
+	// the first problem: the stored tree is only compared with it.
+	total := 0
+	for _, s := range v.segs {
+		total += len(s.hashes)
+	}
+	chain := NewChain(0, tlog.Hash{}, nil)
+	chain.Grow(int64(total))
+	seqs := make([]int64, 0, total)
+	stopped := false
+	for _, s := range v.segs {
+		for _, h := range s.hashes {
+			if _, err := chain.Push(h); err != nil {
+				v.fail(Problem{Leaf: -1, Reason: fmt.Sprintf("tree: %v", err)})
+				break
+			}
+		}
+		seqs = append(seqs, s.seqs...)
+		if s.problem != nil {
+			v.fail(*s.problem)
+			stopped = true
+			break
+		}
+	}
+	n := chain.Size()
 	r.Events, r.TreeSize = n, n
 	if n > 0 {
-		r.LastSeq = v.seqs[n-1]
-		root, err := v.chain.TreeHash(n)
+		r.LastSeq = seqs[n-1]
+		root, err := chain.TreeHash(n)
 		if err != nil {
 			v.fail(Problem{Leaf: -1, Reason: fmt.Sprintf("tree root: %v", err)})
 		}
@@ -214,37 +268,37 @@ func (v *Verifier) Finish(stored tlog.HashReader) Report {
 		cp := o.cp
 		when := time.UnixMilli(cp.Time).UTC().Format(time.RFC3339)
 		switch {
-		case cp.Size > n && v.stopped:
+		case cp.Size > n && stopped:
 			// Already reported: the chain broke before the checkpoint's end.
 		case cp.Size > n:
 			last := "the log is empty"
 			if n > 0 {
-				last = fmt.Sprintf("the log ends at seq %d (leaf %d)", v.seqs[n-1], n-1)
+				last = fmt.Sprintf("the log ends at seq %d (leaf %d)", seqs[n-1], n-1)
 			}
 			v.fail(Problem{Leaf: n, Checkpoint: cp.Size, Source: o.source, Reason: fmt.Sprintf(
 				"%s, but the checkpoint signed at %s (%s) covers %d events: the newest %d events, after seq %d (leaves %d..%d), were deleted",
 				last, when, o.source, cp.Size, cp.Size-n, r.LastSeq, n, cp.Size-1)})
 		default:
-			root, err := v.chain.TreeHash(cp.Size)
+			root, err := chain.TreeHash(cp.Size)
 			if err == nil && root == cp.Root {
 				good = max(good, cp.Size)
 				r.Covered = max(r.Covered, cp.Size)
 				continue
 			}
 			from := min(good, cp.Size-1)
-			v.fail(Problem{Seq: v.seqs[from], Leaf: from, Checkpoint: cp.Size, Source: o.source, Reason: fmt.Sprintf(
+			v.fail(Problem{Seq: seqs[from], Leaf: from, Checkpoint: cp.Size, Source: o.source, Reason: fmt.Sprintf(
 				"the checkpoint of size %d signed at %s (%s) does not match the log: one of the events seq %d..%d (leaves %d..%d) was changed and the chain after it recomputed",
-				cp.Size, when, o.source, v.seqs[from], v.seqs[cp.Size-1], from, cp.Size-1)})
+				cp.Size, when, o.source, seqs[from], seqs[cp.Size-1], from, cp.Size-1)})
 		}
 	}
-	if stored != nil && !v.stopped && n > 0 {
+	if stored != nil && !stopped && n > 0 {
 		if sr, err := tlog.TreeHash(n, stored); err != nil || sr != r.Root {
 			v.fail(Problem{Leaf: -1, Reason: "the Merkle tree hashes stored with the events do not match the events (the tree or hash columns were changed): proofs served from this database will not verify"})
 		}
 	}
 	if n > r.Covered && len(r.Problems) == 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("events seq %d..%d (leaves %d..%d) are not yet covered by a checkpoint: if they were deleted together, nothing would show it",
-			v.seqs[r.Covered], r.LastSeq, r.Covered, n-1))
+			seqs[r.Covered], r.LastSeq, r.Covered, n-1))
 	}
 	r.OK = len(r.Problems) == 0
 	r.TookMS = time.Since(v.start).Milliseconds()

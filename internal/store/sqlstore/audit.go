@@ -47,16 +47,25 @@ func (db *DB) ListAuditEvents(ctx context.Context, f audit.Filter) ([]*events.Ev
 
 // ScanChain streams every event in chain order, then those outside it.
 func (db *DB) ScanChain(ctx context.Context, fn func(*events.Event) error) error {
-	err := db.eachRow(ctx, func(s scanner) error {
+	if err := db.ScanLeaves(ctx, 0, 1<<62, fn); err != nil {
+		return err
+	}
+	return db.ScanUnsealed(ctx, fn)
+}
+
+// ScanLeaves streams the events with leaves in [from, to), in leaf order.
+func (db *DB) ScanLeaves(ctx context.Context, from, to int64, fn func(*events.Event) error) error {
+	return db.eachRow(ctx, func(s scanner) error {
 		e, err := scanEvent(s)
 		if err != nil {
 			return err
 		}
 		return fn(e)
-	}, `SELECT `+eventColumns+` FROM events WHERE leaf IS NOT NULL ORDER BY leaf`)
-	if err != nil {
-		return err
-	}
+	}, `SELECT `+eventColumns+` FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf`, from, to)
+}
+
+// ScanUnsealed streams the events that are not in the chain, by seq.
+func (db *DB) ScanUnsealed(ctx context.Context, fn func(*events.Event) error) error {
 	return db.eachRow(ctx, func(s scanner) error {
 		e, err := scanEvent(s)
 		if err != nil {

@@ -250,3 +250,11 @@ func (t *Tx) sealBatch(ctx context.Context, limit int) (int, error) {
 	}
 	return len(batch), nil
 }
+
+// OpenChain takes the audit lock in a raw transaction and returns the
+// chain continuing from its tip, for bulk loaders (benchmark seeding) that
+// insert sealed event rows themselves, multi-row. They must insert the rows
+// with the leaf, hash and tree the chain gives, in order.
+func (db *DB) OpenChain(ctx context.Context, tx *sql.Tx) (*audit.Chain, error) {
+	return conn{q: tx, d: db.Dialect}.openChain(ctx)
+}

@@ -9,7 +9,6 @@ package storetest
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,15 +77,17 @@ func Seed(ctx context.Context, db *sqlstore.DB, opts SeedOptions) (SeedStats, er
 	tags := newBatch(tx, numbered, `INSERT INTO model_tags (model_id, key, value) VALUES `, 3, models)
 	versions := newBatch(tx, numbered, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id, manifest_digest, file_count, total_size, stage, status, status_message, created_by, created_at, updated_at, revision) VALUES `, 17, models)
 	files := newBatch(tx, numbered, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, versions)
-	evs := newBatch(tx, numbered, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent, action, object_type, object_id, before, after) VALUES `, 13)
+	evs, err := newEventSeeder(ctx, db, tx)
+	if err != nil {
+		return st, err
+	}
 
 	if _, err := tx.ExecContext(ctx, rebind(numbered, `INSERT INTO blobs (workspace, digest, size, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (workspace, digest) DO NOTHING`), ws, SeedBlobDigest, 5, now); err != nil {
 		return st, fmt.Errorf("seed blob: %w", err)
 	}
 	event := func(action, typ, id string, after any) error {
-		b, _ := json.Marshal(after)
 		st.Events++
-		return evs.add(ctx, ws, now, "anonymous", "user", "anonymous", "", "127.0.0.1", "bench-seed", action, typ, id, nil, string(b))
+		return evs.add(ctx, ws, now, action, typ, id, after)
 	}
 	for i := range opts.Models {
 		team := SeedTeams[i%len(SeedTeams)]
@@ -137,7 +138,7 @@ func Seed(ctx context.Context, db *sqlstore.DB, opts SeedOptions) (SeedStats, er
 		}
 	}
 	// Parents before children (foreign keys are enforced on SQLite).
-	for _, b := range []*batch{models, tags, versions, files, evs} {
+	for _, b := range []*batch{models, tags, versions, files, evs.rows} {
 		if err := b.flush(ctx); err != nil {
 			return st, fmt.Errorf("seed: %w", err)
 		}

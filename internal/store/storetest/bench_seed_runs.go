@@ -9,7 +9,6 @@ package storetest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -80,7 +79,10 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 	params := newBatch(tx, numbered, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, runs)
 	metrics := newBatch(tx, numbered, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
 	latest := newBatch(tx, numbered, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
-	evs := newBatch(tx, numbered, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent, action, object_type, object_id, before, after) VALUES `, 13)
+	evs, err := newEventSeeder(ctx, db, tx)
+	if err != nil {
+		return st, err
+	}
 
 	r := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
 	optimizers := []string{"adam", "sgd", "adamw"}
@@ -111,9 +113,9 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 			}
 			st.Tags++
 		}
-		after, _ := json.Marshal(map[string]any{"id": id, "experiment_id": st.ExperimentID, "name": name, "status": "RUNNING",
-			"start_time": startTime, "lifecycle_stage": "active", "artifact_uri": artifactURI})
-		if err := evs.add(ctx, ws, now, "anonymous", "user", "anonymous", "", "127.0.0.1", "bench-seed", "run.create", "run", id, nil, string(after)); err != nil {
+		after := map[string]any{"id": id, "experiment_id": st.ExperimentID, "name": name, "status": "RUNNING",
+			"start_time": startTime, "lifecycle_stage": "active", "artifact_uri": artifactURI}
+		if err := evs.add(ctx, ws, now, "run.create", "run", id, after); err != nil {
 			return st, fmt.Errorf("seed events: %w", err)
 		}
 		st.Events++
@@ -159,7 +161,7 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 			}
 		}
 	}
-	for _, b := range []*batch{runs, tags, params, metrics, latest, evs} {
+	for _, b := range []*batch{runs, tags, params, metrics, latest, evs.rows} {
 		if err := b.flush(ctx); err != nil {
 			return st, fmt.Errorf("seed: %w", err)
 		}

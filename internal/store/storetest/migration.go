@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/postgres"
@@ -84,6 +86,10 @@ var schemaV1Rows = []string{
 		       ('v-legacy-2', 'default', 'm-legacy', 2, 'second', 'models:/legacy/2', '', 'sha256:00', 1, 5, 'Production', 'READY', '', 'alice', 1500, 1500, 1)`,
 	`INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES ('v-legacy-2', 'model.bin', '` + digestA + `', 5, '')`,
 	`INSERT INTO model_aliases (model_id, alias, version_id) VALUES ('m-legacy', 'champion', 'v-legacy-2')`,
+	// Events from before the audit chain: sealed into it on open.
+	`INSERT INTO events (workspace, time, actor_id, actor_kind, action, object_type, object_id, before, after)
+		VALUES ('default', 1000, 'alice', 'user', 'model.create', 'model', 'm-legacy', NULL, '{"name": "legacy", "id": "m-legacy"}'),
+		       ('default', 2000, 'alice', 'user', 'model.update', 'model', 'm-legacy', '{"name": "legacy", "id": "m-legacy"}', '{"name": "legacy", "id": "m-legacy", "description": "from v1"}')`,
 }
 
 // RunUpgrade checks that a database built by an older steward opens with
@@ -152,6 +158,15 @@ func RunUpgrade(t *testing.T, newUpgrader func(t testing.TB) Upgrader) {
 // checkUpgraded checks the v1 rows survived and the newer tables work.
 func checkUpgraded(t *testing.T, e *Env, round int) {
 	t.Helper()
+	var legacy []*events.Event
+	must(t, e.DB.ScanChain(e.Ctx, func(ev *events.Event) error { legacy = append(legacy, ev); return nil }))
+	if len(legacy) < 2 || legacy[0].Leaf != 0 || legacy[0].Action != "model.create" || string(legacy[0].After) != `{"id":"m-legacy","name":"legacy"}` ||
+		legacy[1].Outcome != events.OutcomeSuccess || strings.Join(legacy[1].Changed, ",") != "description" {
+		t.Fatalf("legacy events after upgrade: %+v", legacy[:min(2, len(legacy))])
+	}
+	if r, err := audit.VerifyLog(e.Ctx, e.DB, nil, nil); err != nil || !r.OK {
+		t.Fatalf("audit chain after upgrade: %+v, %v", r, err)
+	}
 	m, err := e.Registry.GetModel(e.Ctx, "legacy")
 	must(t, err)
 	if m.ID != "m-legacy" || m.Kind != registry.KindRules || m.Description != "from v1" || m.Owner != "alice" ||
