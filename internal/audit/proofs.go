@@ -67,7 +67,7 @@ func (s *Service) treeSize(ctx context.Context, want, atLeast int64) (int64, str
 // Inclusion proves that the event seq is in the tree of size treeSize (0:
 // the latest checkpoint's, or the current size).
 func (s *Service) Inclusion(ctx context.Context, seq, treeSize int64) (*InclusionProof, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return nil, err
 	}
 	e, err := s.store.EventBySeq(ctx, seq)
@@ -99,7 +99,7 @@ func (s *Service) Inclusion(ctx context.Context, seq, treeSize int64) (*Inclusio
 // Consistency proves that the tree of size from is a prefix of the tree of
 // size to (0: the latest checkpoint's, or the current size).
 func (s *Service) Consistency(ctx context.Context, from, to int64) (*ConsistencyProof, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return nil, err
 	}
 	if from < 1 {
@@ -129,7 +129,7 @@ func (s *Service) Consistency(ctx context.Context, from, to int64) (*Consistency
 // Verify checks the live log with the checkpoints in the database and in
 // the outside directories this server publishes to.
 func (s *Service) Verify(ctx context.Context) (Report, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return Report{}, err
 	}
 	var outside []Source
@@ -149,7 +149,7 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 // recorded as an access event first: evidence leaving the system is
 // something an auditor wants to see.
 func (s *Service) Export(ctx context.Context, w io.Writer) error {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return err
 	}
 	e, err := events.New(ctx, s.now(), "audit.export", "audit", "log", nil, nil)

@@ -46,9 +46,6 @@ type Store interface {
 	RecordEvent(ctx context.Context, e *events.Event) error
 }
 
-// ActionAudit is the permission the audit endpoints require: reading the
-// whole log across workspaces, exporting and verifying it.
-const ActionAudit = "audit"
 
 // Service reads, exports and verifies the audit log and makes checkpoints.
 type Service struct {
@@ -101,8 +98,12 @@ func NewService(store Store, o Options) (*Service, error) {
 	return s, nil
 }
 
-func (s *Service) allow(ctx context.Context) error {
-	return s.authz.Authorize(ctx, ActionAudit, steward.Resource{Type: "audit", Workspace: steward.WorkspaceFrom(ctx)})
+// allow checks the caller may read the audit log of workspace, or, with
+// workspace "", of every workspace: the whole chain (export, verify,
+// checkpoints, proofs) spans all of them, so only a global audit.read
+// binding grants it.
+func (s *Service) allow(ctx context.Context, workspace string) error {
+	return s.authz.Authorize(ctx, steward.PermAuditRead, steward.Resource{Type: "audit", Workspace: workspace})
 }
 
 // VerifierKey is the public key checkpoints are signed with ("" if none).
@@ -115,7 +116,7 @@ func (s *Service) VerifierKey() string {
 
 // Log lists events across workspaces, oldest first, a page at a time.
 func (s *Service) Log(ctx context.Context, f Filter, page steward.PageRequest) ([]*events.Event, string, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, f.Workspace); err != nil {
 		return nil, "", err
 	}
 	limit, err := page.Limit()
@@ -153,7 +154,7 @@ func (s *Service) Log(ctx context.Context, f Filter, page steward.PageRequest) (
 
 // Checkpoints lists the checkpoints stored in the database.
 func (s *Service) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return nil, err
 	}
 	return s.store.Checkpoints(ctx)
@@ -163,7 +164,7 @@ func (s *Service) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
 // the latest checkpoint already covers it, and publishes what is pending.
 // It returns the latest checkpoint (nil when the log is empty).
 func (s *Service) Checkpoint(ctx context.Context) (*Checkpoint, error) {
-	if err := s.allow(ctx); err != nil {
+	if err := s.allow(ctx, ""); err != nil {
 		return nil, err
 	}
 	return s.checkpoint(ctx, 1)

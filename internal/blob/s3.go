@@ -1,10 +1,12 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -211,4 +213,45 @@ func trimSlashes(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// PutNamed writes a small object under a fixed name below the prefix,
+// outside the content-addressed layout: the audit log publishes its signed
+// checkpoints this way (a prefix of their own, e.g. s3://bucket/audit).
+func (s *S3) PutNamed(ctx context.Context, name string, data []byte) error {
+	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+		return fmt.Errorf("s3 put: bad object name %q", name)
+	}
+	_, err := s.client.PutObject(ctx, s.bucket, s.path(name), bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectOptions{ContentType: "text/plain; charset=utf-8"})
+	if err != nil {
+		return fmt.Errorf("s3 put %s: %w", name, err)
+	}
+	return nil
+}
+
+// ListNamed returns the names (relative to the prefix) and contents of the
+// objects below the prefix whose name ends in suffix.
+func (s *S3) ListNamed(ctx context.Context, suffix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	prefix := s.path("")
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: false}) {
+		if obj.Err != nil {
+			return nil, fmt.Errorf("s3 list: %w", obj.Err)
+		}
+		if !strings.HasSuffix(obj.Key, suffix) {
+			continue
+		}
+		o, err := s.client.GetObject(ctx, s.bucket, obj.Key, minio.GetObjectOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("s3 get %s: %w", obj.Key, err)
+		}
+		b, err := io.ReadAll(o)
+		o.Close()
+		if err != nil {
+			return nil, fmt.Errorf("s3 get %s: %w", obj.Key, err)
+		}
+		out[strings.TrimPrefix(obj.Key, prefix)] = b
+	}
+	return out, nil
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// DefaultCheckpointEvery is how many new events trigger an audit checkpoint.
+const DefaultCheckpointEvery = 1000
+
 // Config is the server's configuration.
 type Config struct {
 	Home            string
@@ -43,6 +46,13 @@ type Config struct {
 	OIDCCLIClientID        string
 	OIDCGroupsClaim        string
 	WorkloadIdentities     []string
+	// Audit log (docs/audit.md).
+	AuditKey                 string
+	AuditTrustedKeys         []string
+	AuditCheckpointEvery     int64
+	AuditCheckpointInterval  time.Duration
+	AuditPublish             []string
+	AuditWebhookAllowPrivate bool
 }
 
 // Flags binds every setting to fs with its default and help text. The help
@@ -73,6 +83,12 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.OIDCCLIClientID, "oidc-cli-client-id", "", "OIDC public client id `steward login` uses for the device flow\n(default: --oidc-client-id)")
 	fs.StringVar(&c.OIDCGroupsClaim, "oidc-groups-claim", "groups", "ID token claim holding the user's groups")
 	fs.StringArrayVar(&c.WorkloadIdentities, "workload-identity", nil, "trust a workload's OIDC token (CI job, Kubernetes service account) for a service\naccount: \"account=ci-bot;issuer=https://token.example;audience=steward;subject=repo:org/x:*\"\n(repeatable; subject is a glob)")
+	fs.StringVar(&c.AuditKey, "audit-key", "", "file holding the Ed25519 key that signs audit checkpoints (note format);\ncreated with mode 0600 if missing (default <home>/audit.key). Replicas should share one")
+	fs.StringSliceVar(&c.AuditTrustedKeys, "audit-trusted-keys", nil, "extra public keys (<name>+<hash>+<key>, or files of them) whose checkpoints verify accepts,\ne.g. a previous key or other replicas' keys")
+	fs.Int64Var(&c.AuditCheckpointEvery, "audit-checkpoint-every", DefaultCheckpointEvery, "sign an audit checkpoint after this many new events")
+	fs.DurationVar(&c.AuditCheckpointInterval, "audit-checkpoint-interval", time.Minute, "sign an audit checkpoint at least this often while there are new events (0 = only by count)")
+	fs.StringSliceVar(&c.AuditPublish, "audit-publish", nil, "where checkpoints are copied outside the database: directories, s3://bucket/prefix (AWS_* variables\nas for --artifacts), or http(s):// webhook URLs; \"none\" for nowhere (default <home>/checkpoints)")
+	fs.BoolVar(&c.AuditWebhookAllowPrivate, "audit-webhook-allow-private", false, "let checkpoint webhooks reach loopback and private addresses")
 }
 
 // EnvName is the environment variable for a flag: STEWARD_ + upper snake.
@@ -168,6 +184,18 @@ func (c *Config) Finish() error {
 	}
 	if c.MaxArtifactSize <= 0 {
 		return fmt.Errorf("--max-artifact-size must be positive")
+	}
+	if c.AuditKey == "" {
+		c.AuditKey = filepath.Join(c.Home, "audit.key")
+	}
+	if len(c.AuditPublish) == 0 {
+		c.AuditPublish = []string{filepath.Join(c.Home, "checkpoints")}
+	}
+	if c.AuditCheckpointEvery <= 0 {
+		c.AuditCheckpointEvery = DefaultCheckpointEvery
+	}
+	if c.AuditCheckpointInterval < 0 {
+		return fmt.Errorf("--audit-checkpoint-interval must not be negative")
 	}
 	switch c.LogFormat {
 	case "text", "json":

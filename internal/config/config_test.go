@@ -68,7 +68,8 @@ func TestFinish(t *testing.T) {
 	if err := c.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	if c.DB != "/data/steward.db" || c.Artifacts != "/data/artifacts" || !c.IsLoopback() {
+	if c.DB != "/data/steward.db" || c.Artifacts != "/data/artifacts" || !c.IsLoopback() || c.AuditKey != "/data/audit.key" ||
+		len(c.AuditPublish) != 1 || c.AuditPublish[0] != "/data/checkpoints" || c.AuditCheckpointEvery != DefaultCheckpointEvery {
 		t.Fatalf("derived: %+v", c)
 	}
 	bad := Config{Home: "/d", Listen: "nonsense", MaxArtifactSize: 1, LogFormat: "text"}

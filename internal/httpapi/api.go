@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-registry/steward/internal/auth"
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"
@@ -29,6 +30,7 @@ type EventLister interface {
 type API struct {
 	Registry *registry.Service
 	Tracking *tracking.Service
+	Audit    *audit.Service
 	Events   EventLister
 	Blobs    blob.Store
 	Uploads  *blob.Uploads
@@ -123,6 +125,14 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/runs/{run}/metrics/{key...}", steward.PermExperimentRead, a.metricHistory},
 
 		{"GET", "/api/v1/events", steward.PermAuditRead, a.listEvents},
+
+		{"GET", "/api/v1/audit/events", steward.PermAuditRead, a.listAuditEvents},
+		{"GET", "/api/v1/audit/export", steward.PermAuditRead, a.exportAudit},
+		{"GET", "/api/v1/audit/verify", steward.PermAuditRead, a.verifyAudit},
+		{"GET", "/api/v1/audit/checkpoints", steward.PermAuditRead, a.listCheckpoints},
+		{"POST", "/api/v1/audit/checkpoints", steward.PermAuditRead, a.createCheckpoint},
+		{"GET", "/api/v1/audit/proofs/inclusion", steward.PermAuditRead, a.inclusionProof},
+		{"GET", "/api/v1/audit/proofs/consistency", steward.PermAuditRead, a.consistencyProof},
 	}, a.identityRoutes(), []Route{
 		{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
 	})

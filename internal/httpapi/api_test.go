@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
@@ -87,9 +88,18 @@ func newTestAPI(t *testing.T) *testAPI {
 	if err := os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("TOP-SECRET-OUTSIDE"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	key, _, err := audit.LoadOrCreateKey(filepath.Join(dir, "audit.key"), audit.DefaultKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditSvc, err := audit.NewService(db, audit.Options{Key: key, Publishers: []audit.Publisher{audit.DirPublisher{Dir: filepath.Join(dir, "checkpoints")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := &API{
 		Registry: registry.NewService(db.Registry(), nil, nil),
 		Tracking: tracking.NewService(db.Tracking(), nil, nil),
+		Audit:    auditSvc,
 		Events:   db,
 		Blobs:    blobs,
 		Uploads:  uploads,
@@ -428,9 +438,9 @@ func TestArtifactsAPI(t *testing.T) {
 		{Name: "head missing blob", Method: "HEAD", URL: "/api/v1/blobs/" + dn,
 			ExpectedStatus: 404},
 		{Name: "get blob", Method: "GET", URL: "/api/v1/blobs/" + dw,
-			ExpectedStatus: 200, ExpectedBody: weights, ExpectedHeaders: map[string]string{"ETag": jsonStr(dw)}},
+			ExpectedStatus: 200, ExpectedEvents: 1, ExpectedBody: weights, ExpectedHeaders: map[string]string{"ETag": jsonStr(dw)}},
 		{Name: "get blob range", Method: "GET", URL: "/api/v1/blobs/" + dw, Headers: map[string]string{"Range": "bytes=9-18"},
-			ExpectedStatus: 206, ExpectedBody: weights[9:19],
+			ExpectedStatus: 206, ExpectedEvents: 1, ExpectedBody: weights[9:19],
 			ExpectedHeaders: map[string]string{"Content-Range": fmt.Sprintf("bytes 9-18/%d", len(weights))}},
 
 		// Versions.
@@ -466,13 +476,13 @@ func TestArtifactsAPI(t *testing.T) {
 		{Name: "manifest", Method: "GET", URL: "/api/v1/models/m/versions/1/files",
 			ExpectedStatus: 200, ExpectedContent: []string{`"manifest_digest":` + jsonStr(md), `"path":"config.json"`, `"path":"model/weights.bin"`}},
 		{Name: "download file", Method: "GET", URL: "/api/v1/models/m/versions/1/files/model/weights.bin",
-			ExpectedStatus: 200, ExpectedBody: weights,
+			ExpectedStatus: 200, ExpectedEvents: 1, ExpectedBody: weights,
 			ExpectedHeaders: map[string]string{"Content-Type": "application/octet-stream", "Content-Disposition": `attachment; filename="weights.bin"`}},
 		{Name: "download with media type", Method: "GET", URL: "/api/v1/models/m/versions/1/files/config.json",
-			ExpectedStatus: 200, ExpectedBody: config, ExpectedHeaders: map[string]string{"Content-Type": "application/json"}},
+			ExpectedStatus: 200, ExpectedEvents: 1, ExpectedBody: config, ExpectedHeaders: map[string]string{"Content-Type": "application/json"}},
 		{Name: "download range", Method: "GET", URL: "/api/v1/models/m/versions/1/files/model/weights.bin",
 			Headers:        map[string]string{"Range": "bytes=-5"},
-			ExpectedStatus: 206, ExpectedBody: weights[len(weights)-5:]},
+			ExpectedStatus: 206, ExpectedEvents: 1, ExpectedBody: weights[len(weights)-5:]},
 		{Name: "download unsatisfiable range", Method: "GET", URL: "/api/v1/models/m/versions/1/files/model/weights.bin",
 			Headers:        map[string]string{"Range": "bytes=1000-2000"},
 			ExpectedStatus: 416},
@@ -551,10 +561,10 @@ func TestArtifactsAPI(t *testing.T) {
 			Body:           fmt.Sprintf(`{"files":[{"path":"big/data.bin","digest":%q,"size":%d}]}`, db, len(big)),
 			ExpectedStatus: 201, ExpectedEvents: 1, ExpectedContent: []string{`"version":2`}},
 		{Name: "download uploaded file", Method: "GET", URL: "/api/v1/models/m/versions/2/files/big/data.bin",
-			ExpectedStatus: 200, ExpectedBody: big},
+			ExpectedStatus: 200, ExpectedEvents: 1, ExpectedBody: big},
 		{Name: "download uploaded range across chunks", Method: "GET", URL: "/api/v1/models/m/versions/2/files/big/data.bin",
 			Headers:        map[string]string{"Range": "bytes=2998-3001"},
-			ExpectedStatus: 206, ExpectedBody: "AABB"},
+			ExpectedStatus: 206, ExpectedEvents: 1, ExpectedBody: "AABB"},
 		{Name: "upload to mismatch", Method: "POST", URL: "/api/v1/uploads",
 			ExpectedStatus: 201, Save: map[string]string{"up2": "id"}},
 		{Name: "mismatch chunk", Method: "PATCH", URL: "/api/v1/uploads/{{up2}}", Body: "not the tampered bytes",

@@ -51,13 +51,17 @@ func (a *API) getBlob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.serveBlob(w, r, string(d), "application/octet-stream", "")
+	return a.serveBlob(w, r, string(d), "application/octet-stream", "", func() error {
+		return a.Registry.RecordRead(r.Context(), "blob.read", "blob", string(d), nil)
+	})
 }
 
 // serveBlob streams a blob the workspace may read, with range support. With
 // ?presigned=true and a backend that can presign, it redirects instead so
-// the bytes bypass the server.
-func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, digest, contentType, filename string) error {
+// the bytes bypass the server. Sending content (a GET answered 200 or 206,
+// or a presigned redirect) is recorded as an access event first (record);
+// HEAD, 304 and 416 send none and are not.
+func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, digest, contentType, filename string, record func() error) error {
 	if _, err := a.Registry.BlobSize(r.Context(), digest); err != nil {
 		return err
 	}
@@ -65,6 +69,9 @@ func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, digest, contentT
 	if a.PresignTTL > 0 && r.URL.Query().Get("presigned") == "true" {
 		u, err := a.Blobs.PresignGet(r.Context(), d, a.PresignTTL)
 		if err == nil {
+			if err := record(); err != nil {
+				return err
+			}
 			http.Redirect(w, r, u, http.StatusTemporaryRedirect)
 			return nil
 		}
@@ -81,6 +88,10 @@ func (a *API) serveBlob(w http.ResponseWriter, r *http.Request, digest, contentT
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
 	if filename != "" {
 		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%s", strconv.Quote(filename)))
+	}
+	if r.Method == http.MethodGet {
+		inner := w
+		w = &RecordingWriter{ResponseWriter: inner, Record: record, OnFail: func(err error) { WriteError(inner, r, a.Log, err) }}
 	}
 	// ServeContent handles Range and If-None-Match; content never changes.
 	http.ServeContent(w, r, "", zeroTime, rc)

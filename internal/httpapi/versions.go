@@ -192,12 +192,16 @@ func (a *API) downloadFile(w http.ResponseWriter, r *http.Request) error {
 	if err := blob.ValidatePath(p); err != nil {
 		return steward.Errorf(steward.CodeInvalid, "%v", err)
 	}
-	_, files, err := a.Registry.Files(r.Context(), r.PathValue("model"), n)
+	v, files, err := a.Registry.Files(r.Context(), r.PathValue("model"), n)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
 		if f.Path == p {
+			record := func() error {
+				return a.Registry.RecordRead(r.Context(), "model_version.download", "model_version", v.ID,
+					map[string]any{"model": v.ModelName, "version": v.Version, "path": f.Path, "digest": f.Digest})
+			}
 			ct := f.MediaType
 			if ct == "" {
 				ct = mime.TypeByExtension(path.Ext(p))
@@ -205,7 +209,7 @@ func (a *API) downloadFile(w http.ResponseWriter, r *http.Request) error {
 			if ct == "" {
 				ct = "application/octet-stream"
 			}
-			return a.serveBlob(w, r, f.Digest, ct, path.Base(p))
+			return a.serveBlob(w, r, f.Digest, ct, path.Base(p), record)
 		}
 	}
 	return steward.Errorf(steward.CodeNotFound, "version %d of model %q has no file %q", n, r.PathValue("model"), p)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/steward-registry/steward/internal/blob"
+	"github.com/steward-registry/steward/internal/httpapi"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
 )
@@ -121,6 +122,13 @@ func (a *API) downloadArtifact(w http.ResponseWriter, r *http.Request) error {
 		}
 		w.Header().Set("Content-Type", ct)
 		w.Header().Set("Content-Disposition", "attachment; filename=\""+strings.ReplaceAll(path.Base(f.Path), `"`, "")+"\"")
+		// Sending the content is recorded first; an access that cannot be
+		// recorded is refused.
+		inner := w
+		w = &httpapi.RecordingWriter{ResponseWriter: inner, OnFail: func(err error) { a.writeError(inner, r, err) },
+			Record: func() error {
+				return a.Registry.RecordRead(r.Context(), "run.artifact.read", "run", ap.Run, map[string]any{"path": f.Path, "digest": f.Digest})
+			}}
 		http.ServeContent(w, r, "", zeroTime, rc)
 		return nil
 	}

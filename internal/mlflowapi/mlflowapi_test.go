@@ -131,3 +131,30 @@ func TestBadInputLosesNothing(t *testing.T) {
 		t.Fatalf("rejected uploads left artifacts: %v", files)
 	}
 }
+
+// TestArtifactDownloadIsRecorded checks that reading an artifact through the
+// mlflow-artifacts proxy leaves an access event in the audit log, and that
+// a HEAD-less 404 leaves none.
+func TestArtifactDownloadIsRecorded(t *testing.T) {
+	base := newServer(t)
+	exp := call{"POST", "/api/2.0/mlflow/experiments/create", `{"name":"e"}`, 200, nil}.do(t, base)["experiment_id"].(string)
+	run := call{"POST", "/api/2.0/mlflow/runs/create", `{"experiment_id":"` + exp + `"}`, 200, nil}.do(t, base)
+	id := run["run"].(map[string]any)["info"].(map[string]any)["run_id"].(string)
+	path := "/api/2.0/mlflow-artifacts/artifacts/" + exp + "/" + id + "/artifacts/model.pkl"
+	call{"PUT", path, "weights", 200, nil}.do(t, base)
+	call{"GET", path + "-missing", "", 404, nil}.do(t, base)
+	req, _ := http.NewRequest("GET", base+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "weights" {
+		t.Fatalf("download: %d %q", resp.StatusCode, b)
+	}
+	out := call{"GET", "/api/v1/audit/events?action=run.artifact.read", "", 200, []string{`"object_id":"` + id + `"`, `"path":"model.pkl"`}}.do(t, base)
+	if n := len(out["events"].([]any)); n != 1 {
+		t.Fatalf("%d access events, want 1 (the 404 must not count)", n)
+	}
+}

@@ -446,3 +446,13 @@ func (s *Service) BlobSize(ctx context.Context, digest string) (int64, error) {
 func (s *Service) CanUpload(ctx context.Context) error {
 	return s.allow(ctx, steward.PermArtifactWrite, "blob", "", "")
 }
+
+// RecordRead records that the caller is reading a sensitive object (an
+// artifact download, a blob), in a transaction of its own, before the bytes
+// are sent: if the access cannot be recorded it is refused. detail (a small
+// value, e.g. the path and digest) becomes the event's after image.
+func (s *Service) RecordRead(ctx context.Context, action, typ, id string, detail any) error {
+	return s.store.Update(ctx, func(r Repo) error {
+		return s.emit(ctx, r, action, typ, id, nil, detail)
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/steward-registry/steward/internal/auth"
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/httpapi"
@@ -39,6 +40,7 @@ type Server struct {
 	single     *singleUser
 	trusted    []netip.Prefix
 	sso        *sso
+	audit      *audit.Service
 	metrics    *metrics
 	hosts      *hostGuard
 	workspaces *workspaceCache
@@ -87,6 +89,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	s.registry = registry.NewService(s.db.Registry(), s.auth, nil)
 	s.tracking = tracking.NewService(s.db.Tracking(), s.auth, nil)
+	if err := s.openAudit(ctx, cfg); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
 	s.workspaces = &workspaceCache{reg: s.registry, seen: map[string]bool{}}
 	s.handler = s.routes()
 	return s, nil
@@ -109,7 +115,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := &httpapi.API{
-		Registry: s.registry, Tracking: s.tracking, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
+		Registry: s.registry, Tracking: s.tracking, Audit: s.audit, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
 		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
 	}
 	if s.sso != nil {
@@ -184,6 +190,18 @@ func (s *Server) Run(ctx context.Context, onListen func(addr net.Addr)) error {
 	if onListen != nil {
 		onListen(ln.Addr())
 	}
+	// The checkpointer outlives the HTTP server by a moment: it stops after
+	// the last request has drained, and signs a final checkpoint covering it.
+	cpCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		s.audit.RunCheckpoints(cpCtx, s.cfg.AuditCheckpointEvery, s.cfg.AuditCheckpointInterval)
+	}()
+	defer func() {
+		stopCheckpoints()
+		<-cpDone
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
