@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/steward-registry/steward/internal/cli"
 )
 
@@ -20,6 +22,16 @@ func main() {
 	defer stop()
 	root := cli.NewRoot(version)
 	root.AddCommand(newServeCmd(os.Stdout, os.Getenv), newAdminCmd(os.Stdout, os.Getenv))
+	addAuditVerify(root, os.Getenv)
 	root.SetContext(ctx)
 	os.Exit(cli.Execute(root))
+}
+
+// addAuditVerify puts `verify` under the client's `audit` command.
+func addAuditVerify(root *cobra.Command, getenv func(string) string) {
+	for _, c := range root.Commands() {
+		if c.Name() == "audit" {
+			c.AddCommand(newAuditVerifyCmd(getenv))
+		}
+	}
 }

@@ -90,6 +90,10 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 		c.GroupID = "access"
 		root.AddCommand(c)
 	}
+	root.AddGroup(&cobra.Group{ID: "governance", Title: "Governance commands:"})
+	audit := newAuditCmd(g)
+	audit.GroupID = "governance"
+	root.AddCommand(audit)
 	return root
 }
 

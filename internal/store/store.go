@@ -24,3 +24,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, erro
 	}
 	return sqlite.Open(ctx, dsn, log)
 }
+
+// OpenReadOnly opens the database for reading only, without migrating.
+func OpenReadOnly(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	if IsPostgres(dsn) {
+		return postgres.OpenReadOnly(ctx, dsn)
+	}
+	return sqlite.OpenReadOnly(ctx, dsn)
+}

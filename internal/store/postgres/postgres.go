@@ -108,3 +108,21 @@ func OpenRaw(ctx context.Context, dsn string) (*sql.DB, error) {
 	}
 	return db, nil
 }
+
+// OpenReadOnly connects without migrating, in read-only transactions, for
+// tools such as `steward audit verify`.
+func OpenReadOnly(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres DSN: %w", err)
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(8)
+	db := sqlstore.New(pool, pool, Dialect)
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	return db, nil
+}

@@ -104,3 +104,28 @@ func sealEvents(ctx context.Context, db *sqlstore.DB, log *slog.Logger) error {
 	}
 	return nil
 }
+
+// OpenReadOnly opens an existing database file for reading only, without
+// migrating: for tools such as `steward audit verify`, which must not change
+// what they inspect.
+func OpenReadOnly(ctx context.Context, path string) (*sqlstore.DB, error) {
+	path = strings.TrimPrefix(path, "sqlite://")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Set("mode", "ro")
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+esc+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	s := sqlstore.New(db, db, Dialect)
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
