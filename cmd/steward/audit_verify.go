@@ -28,8 +28,8 @@ var errTampered = errors.New("the audit log failed verification")
 // a verifier must not have to trust the server it checks.
 func newAuditVerifyCmd(getenv func(string) string) *cobra.Command {
 	var (
-		home, dsn, file string
-		checkpoints, keys       []string
+		home, dsn, file   string
+		checkpoints, keys []string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
