@@ -179,3 +179,7 @@ func (c *Chain) TreeHash(n int64) (tlog.Hash, error) {
 	}
 	return tlog.TreeHash(n, c)
 }
+
+// Computed returns the stored hashes this chain computed, in index order,
+// and the index of the first.
+func (c *Chain) Computed() (base int64, hashes []tlog.Hash) { return c.base, c.mem }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,6 +57,8 @@ var Dialect = &sqlstore.Dialect{
 	},
 	CaseInsensitiveLike: "ILIKE",
 	AuditLock:           fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(auditLock)),
+	AuditAppend: fmt.Sprintf("SELECT new_seq, tip_leaf, tip_hash FROM steward_audit_append(%d, %s)",
+		int64(auditLock), strings.TrimSuffix(strings.Repeat("?, ", 21), ", ")),
 }
 
 // Open connects to dsn (postgres://...) and applies pending migrations.

@@ -33,6 +33,11 @@ type Dialect struct {
 	// audit chain until the transaction ends (PostgreSQL: an advisory
 	// lock). SQLite needs none: it has one writer.
 	AuditLock string
+	// AuditAppend, if set, appends one event in one statement given the tip
+	// it was computed from (see tipCache); its arguments are leaf, previous
+	// hash, then the event's columns through hash and tree; it returns the
+	// new seq, or NULL and the actual tip.
+	AuditAppend string
 }
 
 func (d *Dialect) rebind(q string) string {
@@ -145,6 +150,7 @@ type DB struct {
 	Read    *sql.DB
 	Dialect *Dialect
 	group   *groupCommit
+	tip     *tipCache
 }
 
 // EnableGroupCommit makes concurrent InTx calls share transactions of up to
@@ -155,7 +161,7 @@ func (db *DB) EnableGroupCommit(maxBatch int) {
 
 // New wraps opened pools. read may equal write.
 func New(write, read *sql.DB, d *Dialect) *DB {
-	return &DB{conn: conn{q: read, d: d}, Write: write, Read: read, Dialect: d}
+	return &DB{conn: conn{q: read, d: d}, Write: write, Read: read, Dialect: d, tip: newTipCache()}
 }
 
 // Close closes both pools.
@@ -179,6 +185,16 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	conn
 	pending []*events.Event // appended at the end of the transaction
+	tip     *tipCache       // nil: append by reading the tip under the lock
+	// holdsTurn: the transaction holds tip.turn, to release once it ends.
+	holdsTurn bool
+}
+
+func (t *Tx) releaseTurn() {
+	if t.holdsTurn {
+		t.holdsTurn = false
+		t.tip.turn.Unlock()
+	}
 }
 
 // run runs fn and then appends the events it queued, so every transaction
@@ -220,13 +236,16 @@ func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return db.conn.wrap(fmt.Errorf("begin: %w", err))
 	}
+	t := &Tx{conn: conn{q: tx, d: db.Dialect}, tip: db.tip}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
+			t.releaseTurn()
 			panic(p)
 		}
 	}()
-	if err := (&Tx{conn: conn{q: tx, d: db.Dialect}}).run(ctx, fn); err != nil {
+	defer t.releaseTurn() // after the commit or rollback below
+	if err := t.run(ctx, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -58,6 +58,14 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 	}
 	pending := t.pending
 	t.pending = nil
+	if t.d.AuditAppend != "" && t.tip != nil {
+		for _, e := range pending {
+			if err := t.appendOptimistic(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	chain, err := t.openChain(ctx)
 	if err != nil {
 		return err

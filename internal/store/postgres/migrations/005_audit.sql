@@ -44,3 +44,34 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
   FOR EACH ROW EXECUTE FUNCTION steward_checkpoints_append_only();
+
+-- One round trip per append (internal/store/sqlstore/events.go): the server
+-- computes the event's leaf, hash and tree hashes from the tip it last saw;
+-- this function takes the audit lock, and inserts the row only if that tip
+-- is still the chain's tip. Otherwise it inserts nothing and returns the
+-- actual tip (seq NULL), and the server recomputes while it holds the lock.
+-- In READ COMMITTED each statement of a volatile function sees a fresh
+-- snapshot, so the tip is read after the lock is granted.
+CREATE FUNCTION steward_audit_append(
+  p_lock BIGINT, p_leaf BIGINT, p_prev BYTEA,
+  p_workspace TEXT, p_time BIGINT, p_actor_id TEXT, p_actor_kind TEXT, p_auth_method TEXT, p_request_id TEXT,
+  p_remote_ip TEXT, p_user_agent TEXT, p_action TEXT, p_object_type TEXT, p_object_id TEXT, p_outcome TEXT,
+  p_before_digest TEXT, p_after_digest TEXT, p_changed TEXT, p_before TEXT, p_after TEXT, p_hash BYTEA, p_tree BYTEA,
+  OUT new_seq BIGINT, OUT tip_leaf BIGINT, OUT tip_hash BYTEA)
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(p_lock);
+  SELECT e.leaf, e.hash INTO tip_leaf, tip_hash FROM events e WHERE e.leaf IS NOT NULL ORDER BY e.leaf DESC LIMIT 1;
+  IF tip_leaf IS NULL THEN
+    tip_leaf := -1;
+  END IF;
+  IF tip_leaf + 1 <> p_leaf OR (p_leaf > 0 AND tip_hash IS DISTINCT FROM p_prev) THEN
+    RETURN;
+  END IF;
+  INSERT INTO events AS e (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
+      action, object_type, object_id, outcome, before_digest, after_digest, changed, before, after, leaf, hash, tree)
+    VALUES (p_workspace, p_time, p_actor_id, p_actor_kind, p_auth_method, p_request_id, p_remote_ip, p_user_agent,
+      p_action, p_object_type, p_object_id, p_outcome, p_before_digest, p_after_digest, p_changed, p_before, p_after,
+      p_leaf, p_hash, p_tree)
+    RETURNING e.seq INTO new_seq;
+END $$;
