@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 
@@ -23,6 +24,12 @@ type ChainReader interface {
 	ScanLeaves(ctx context.Context, from, to int64, fn func(*events.Event) error) error
 	// ScanUnsealed streams the events that are not in the chain, by seq.
 	ScanUnsealed(ctx context.Context, fn func(*events.Event) error) error
+	// ScanSeqs streams every event with from <= seq <= to, by seq.
+	ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Event) error) error
+	// ChainBounds returns the chain's size and the largest seq.
+	ChainBounds(ctx context.Context) (size, maxSeq int64, err error)
+	// LeafSeqs returns the seq of each given leaf that exists.
+	LeafSeqs(ctx context.Context, leaves []int64) (map[int64]int64, error)
 	ChainSize(ctx context.Context) (int64, error)
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 	TreeHashes(ctx context.Context) tlog.HashReader
@@ -44,64 +51,36 @@ var parallelFrom int64 = 20_000
 // VerifyLog checks a live log: every event's chain hash, the tree, and the
 // checkpoints in the database and in outside. Checkpoints are read before
 // the events, so a checkpoint made during the scan cannot look like a
-// truncation. Large logs are split into one segment per CPU, scanned and
-// hashed in parallel (each segment chains to the stored hash of the leaf
-// before it, which the previous segment checks).
+// truncation.
+//
+// Large logs are split into one segment per CPU, scanned and hashed in
+// parallel; each segment chains to the stored hash of the leaf before it,
+// which the previous segment checks. The scan first goes in seq order,
+// which is chain order in an untouched log and reads the table in its own
+// order (no index lookups). If it finds anything, the log is checked again
+// in leaf order, whose messages name the first bad event precisely: a
+// reordering, for one, looks like a gap in seq order.
 func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside []Source) (Report, error) {
 	cps, err := st.Checkpoints(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	n, err := st.ChainSize(ctx)
+	n, maxSeq, err := st.ChainBounds(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	v := NewVerifier(keys, 0)
 	k := int64(1)
 	if n >= parallelFrom {
 		k = int64(runtime.GOMAXPROCS(0))
 	}
-	v.segs = make([]*segment, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for i := range k {
-		first, end := i*n/k, (i+1)*n/k
-		seg := newSegment(first, end-first)
-		v.segs[i] = seg
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := st.ScanLeaves(ctx, max(0, first-2), end, func(e *events.Event) error {
-				if e.Leaf < first {
-					seg.seed(e)
-					return nil
-				}
-				if !seg.check(e) {
-					return errStop
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, errStop) {
-				errs[i] = err
-				return
-			}
-			seg.end(end)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	v, err := verifyBySeq(ctx, st, keys, n, maxSeq, k)
+	if err != nil {
 		return Report{}, err
 	}
-	last := v.segs[k-1]
-	err = st.ScanUnsealed(ctx, func(e *events.Event) error {
-		if last.problem == nil {
-			last.problem = &Problem{Seq: e.Seq, Leaf: -1, Reason: fmt.Sprintf(
-				"event seq %d is not in the audit chain (no leaf or hash): it was inserted by hand or by a steward older than the audit chain", e.Seq)}
+	if v == nil || v.broken() {
+		if v, err = verifyByLeaf(ctx, st, keys, n, k); err != nil {
+			return Report{}, err
 		}
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return Report{}, err
 	}
 	for _, cp := range cps {
 		v.Checkpoint(cp.Note, "database")
@@ -112,6 +91,119 @@ func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside
 		}
 	}
 	return v.Finish(st.TreeHashes(ctx)), nil
+}
+
+// broken reports whether any segment found a problem.
+func (v *Verifier) broken() bool {
+	for _, s := range v.segs {
+		if s.problem != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyBySeq scans all rows with seq <= maxSeq in seq order, segment i
+// covering the seqs from its first leaf's to the next segment's, and
+// expects exactly leaves [first, end) in order there. Every row falls in one
+// segment, so a row out of place leaves a leaf missing where it belongs. It
+// returns nil if a segment boundary cannot be found (a leaf is missing).
+func verifyBySeq(ctx context.Context, st ChainReader, keys note.Verifiers, n, maxSeq, k int64) (*Verifier, error) {
+	firsts := make([]int64, 0, 3*k)
+	for i := int64(1); i < k; i++ {
+		f := i * n / k
+		firsts = append(firsts, f, f-1, f-2)
+	}
+	seqs, err := st.LeafSeqs(ctx, firsts)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range firsts {
+		if _, ok := seqs[f]; !ok && f >= 0 {
+			return nil, nil
+		}
+	}
+	v := NewVerifier(keys, 0)
+	v.segs = make([]*segment, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		first, end := i*n/k, (i+1)*n/k
+		from, to := int64(math.MinInt64), maxSeq
+		if i > 0 {
+			from = seqs[max(first-2, 0)]
+		}
+		if i < k-1 {
+			to = seqs[end] - 1
+		}
+		seg := newSegment(first, end-first)
+		v.segs[i] = seg
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = scanSegment(ctx, seg, end, func(fn func(*events.Event) error) error {
+				return st.ScanSeqs(ctx, from, to, fn)
+			})
+		}()
+	}
+	wg.Wait()
+	return v, errors.Join(errs...)
+}
+
+// verifyByLeaf scans the chain in leaf order, then the rows outside it.
+func verifyByLeaf(ctx context.Context, st ChainReader, keys note.Verifiers, n, k int64) (*Verifier, error) {
+	v := NewVerifier(keys, 0)
+	v.segs = make([]*segment, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		first, end := i*n/k, (i+1)*n/k
+		seg := newSegment(first, end-first)
+		v.segs[i] = seg
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = scanSegment(ctx, seg, end, func(fn func(*events.Event) error) error {
+				return st.ScanLeaves(ctx, max(0, first-2), end, fn)
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	last := v.segs[k-1]
+	err := st.ScanUnsealed(ctx, func(e *events.Event) error {
+		if last.problem == nil {
+			last.problem = &Problem{Seq: e.Seq, Leaf: -1, Reason: fmt.Sprintf(
+				"event seq %d is not in the audit chain (no leaf or hash): it was inserted by hand or by a steward older than the audit chain", e.Seq)}
+		}
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	return v, nil
+}
+
+// scanSegment feeds a segment the rows scan yields: rows before its first
+// leaf seed it (until the first checked one), the rest are checked.
+func scanSegment(ctx context.Context, seg *segment, end int64, scan func(func(*events.Event) error) error) error {
+	err := scan(func(e *events.Event) error {
+		if e.Leaf >= 0 && e.Leaf < seg.first && seg.next == seg.first {
+			seg.seed(e)
+			return nil
+		}
+		if !seg.check(e) {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	seg.end(end)
+	return nil
 }
 
 // ExportFormat names the export's layout; see docs/audit.md.

@@ -75,6 +75,46 @@ func (db *DB) ScanUnsealed(ctx context.Context, fn func(*events.Event) error) er
 	}, `SELECT `+eventColumns+` FROM events WHERE leaf IS NULL ORDER BY seq`)
 }
 
+// ScanSeqs streams every event with from <= seq <= to, by seq: the table's
+// own order on SQLite (seq is the rowid), so no index lookups.
+func (db *DB) ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Event) error) error {
+	return db.eachRow(ctx, func(s scanner) error {
+		e, err := scanEvent(s)
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	}, `SELECT `+eventColumns+` FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
+}
+
+// ChainBounds returns the chain's size and the largest seq.
+func (db *DB) ChainBounds(ctx context.Context) (int64, int64, error) {
+	var n, maxSeq int64
+	err := db.row(ctx, `SELECT COALESCE(MAX(leaf), -1) + 1, COALESCE(MAX(seq), 0) FROM events`).Scan(&n, &maxSeq)
+	return n, maxSeq, db.wrap(err)
+}
+
+// LeafSeqs returns the seq of each given leaf that exists.
+func (db *DB) LeafSeqs(ctx context.Context, leaves []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(leaves) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(leaves))
+	for i, l := range leaves {
+		args[i] = l
+	}
+	err := db.eachRow(ctx, func(s scanner) error {
+		var leaf, seq int64
+		if err := s.Scan(&leaf, &seq); err != nil {
+			return err
+		}
+		out[leaf] = seq
+		return nil
+	}, `SELECT leaf, seq FROM events WHERE leaf IN (`+placeholders(len(args))+`)`, args...)
+	return out, err
+}
+
 // ChainSize is the number of events in the chain.
 func (db *DB) ChainSize(ctx context.Context) (int64, error) {
 	var n int64
