@@ -46,7 +46,6 @@ type Store interface {
 	RecordEvent(ctx context.Context, e *events.Event) error
 }
 
-
 // Service reads, exports and verifies the audit log and makes checkpoints.
 type Service struct {
 	store      Store

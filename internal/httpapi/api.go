@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/registry"

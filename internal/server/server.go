@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/httpapi"
