@@ -94,7 +94,7 @@ func TestHelpTeaches(t *testing.T) {
 		}
 	}
 	walk(NewRoot("test"))
-	if len(all) != 42 {
+	if len(all) != 45 { // 42 + audit, audit log, audit export
 		t.Errorf("only %d commands", len(all))
 	}
 	for _, c := range all {

@@ -32,7 +32,7 @@ func TestCheckpointsInTheBackground(t *testing.T) {
 	home := t.TempDir()
 	dir := filepath.Join(home, "outside")
 	cfg := config.Config{Home: home, Listen: "127.0.0.1:0", MaxArtifactSize: 1 << 30, LogFormat: "text", LogLevel: "error",
-		AuditCheckpointEvery: 2, AuditCheckpointInterval: time.Hour, AuditPublish: []string{dir, hook.URL}, AuditWebhookAllowPrivate: true}
+		ShutdownTimeout: 10 * time.Second, AuditCheckpointEvery: 2, AuditCheckpointInterval: time.Hour, AuditPublish: []string{dir, hook.URL}, AuditWebhookAllowPrivate: true}
 	s, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

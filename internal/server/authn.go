@@ -167,6 +167,10 @@ func (s *Server) recordDenial(ctx context.Context, p steward.Principal, action, 
 		ActorID: p.ID, ActorKind: string(p.Kind), AuthMethod: p.AuthMethod,
 		RequestID: ri.RequestID, RemoteIP: ri.RemoteIP, UserAgent: ri.UserAgent,
 		Action: action, ObjectType: "request", ObjectID: route, After: after,
+		Outcome: events.OutcomeDenied,
+	}
+	if strings.HasPrefix(action, "auth.") { // a credential or sign-in that failed
+		e.Outcome = events.OutcomeFailed
 	}
 	if err := s.db.RecordEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("record denial", "request_id", ri.RequestID, "err", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/steward-registry/steward/internal/auth"
+	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/mlflowapi"
 	"github.com/steward-registry/steward/internal/steward"
@@ -166,6 +167,13 @@ func TestBadCredentials(t *testing.T) {
 			ev := e.eventFor(c.action, reqID)
 			if ev.RemoteIP != source || ev.ActorID != c.actor || ev.ObjectType != "request" {
 				t.Fatalf("audit event names %s from %s (object %s), want %s from %s", ev.ActorID, ev.RemoteIP, ev.ObjectType, c.actor, source)
+			}
+			wantOutcome := events.OutcomeDenied
+			if c.action != "access.denied" {
+				wantOutcome = events.OutcomeFailed
+			}
+			if ev.Outcome != wantOutcome || len(ev.Hash) != 32 {
+				t.Fatalf("audit event outcome %q (hash %x), want %q in the chain", ev.Outcome, ev.Hash, wantOutcome)
 			}
 			for _, leak := range []string{c.secret, good, sam, password} {
 				if leak != "" && (strings.Contains(string(ev.After), leak) || strings.Contains(ev.ObjectID, leak)) {
