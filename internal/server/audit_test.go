@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/steward-registry/steward/internal/audit"
+	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/config"
 )
 
@@ -103,5 +104,48 @@ func TestAuditPublishConfig(t *testing.T) {
 		if _, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want %q", c.dests, err, c.want)
 		}
+	}
+}
+
+// TestAuditAccess: the audit routes need audit.read. An auditor bound to one
+// workspace reads that workspace's events; the whole chain (every
+// workspace, export, verify, checkpoints, proofs) needs a global binding.
+func TestAuditAccess(t *testing.T) {
+	e := newAuthEnv(t, nil)
+	e.enforce()
+	e.model("m", "", "")
+	global := e.user("global-auditor", "")
+	e.bind("user:global-auditor", auth.RoleAuditor, auth.ScopeGlobal, "")
+	local := e.user("local-auditor", auth.RoleAuditor)
+	dev := e.user("dev", auth.RoleDeveloper)
+	for _, c := range []struct {
+		who, tok, method, path string
+		want                   int
+	}{
+		{"global", global, "GET", "/api/v1/audit/events", 200},
+		{"global", global, "GET", "/api/v1/audit/export", 200},
+		{"global", global, "GET", "/api/v1/audit/verify", 200},
+		{"global", global, "POST", "/api/v1/audit/checkpoints", 200},
+		{"global", global, "GET", "/api/v1/audit/checkpoints", 200},
+		{"global", global, "GET", "/api/v1/audit/proofs/consistency?from=1", 200},
+		{"workspace", local, "GET", "/api/v1/audit/events?workspace=default", 200},
+		{"workspace", local, "GET", "/api/v1/audit/events", 403},
+		{"workspace", local, "GET", "/api/v1/audit/export", 403},
+		{"workspace", local, "GET", "/api/v1/audit/verify", 403},
+		{"workspace", local, "GET", "/api/v1/audit/events?workspace=other", 403},
+		{"developer", dev, "GET", "/api/v1/audit/events?workspace=default", 403},
+		{"developer", dev, "GET", "/api/v1/audit/export", 403},
+		{"anonymous", "", "GET", "/api/v1/audit/events", 401},
+	} {
+		e.call(c.method, c.path, c.tok, "").want(t, c.who+" "+c.method+" "+c.path, c.want)
+	}
+	// The refusals above are themselves in the chain, which still verifies.
+	r := e.call("GET", "/api/v1/audit/verify", global, "").want(t, "verify", 200)
+	if !strings.Contains(r.body, `"ok":true`) {
+		t.Fatalf("verify after refusals: %s", r.body)
+	}
+	denied := e.call("GET", "/api/v1/audit/events?outcome=denied&action=access.denied", global, "").want(t, "denials", 200)
+	if !strings.Contains(denied.body, `"actor_id":"dev"`) {
+		t.Fatalf("the developer's refusal is not in the log: %s", denied.body)
 	}
 }
