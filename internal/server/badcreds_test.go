@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/steward-registry/steward/internal/auth"
-	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/config"
+	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/mlflowapi"
 	"github.com/steward-registry/steward/internal/steward"
 )
