@@ -156,7 +156,7 @@ type DB struct {
 // EnableGroupCommit makes concurrent InTx calls share transactions of up to
 // maxBatch callers (see groupCommit). For single-writer databases (SQLite).
 func (db *DB) EnableGroupCommit(maxBatch int) {
-	db.group = newGroupCommit(db.Write, db.Dialect, maxBatch)
+	db.group = newGroupCommit(db.Write, db.Dialect, db.tip, maxBatch)
 }
 
 // New wraps opened pools. read may equal write.

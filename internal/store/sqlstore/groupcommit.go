@@ -20,6 +20,7 @@ import (
 type groupCommit struct {
 	db       *sql.DB
 	d        *Dialect
+	tip      *tipCache
 	jobs     chan *job
 	maxBatch int
 	stop     chan struct{}
@@ -35,8 +36,8 @@ type job struct {
 	done  chan struct{}
 }
 
-func newGroupCommit(db *sql.DB, d *Dialect, maxBatch int) *groupCommit {
-	g := &groupCommit{db: db, d: d, jobs: make(chan *job), maxBatch: maxBatch, stop: make(chan struct{})}
+func newGroupCommit(db *sql.DB, d *Dialect, tip *tipCache, maxBatch int) *groupCommit {
+	g := &groupCommit{db: db, d: d, tip: tip, jobs: make(chan *job), maxBatch: maxBatch, stop: make(chan struct{})}
 	g.stopped.Add(1)
 	go g.loop()
 	return g
@@ -112,7 +113,7 @@ func (g *groupCommit) commit(batch []*job) {
 	// Statements ignore their caller's cancellation: SQLite answers an
 	// interrupted write by rolling back the whole transaction, which would
 	// take the other callers' work with it.
-	t := &Tx{conn: conn{q: tx, d: g.d, detach: true}}
+	t := &Tx{conn: conn{q: tx, d: g.d, detach: true}, tip: g.tip}
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			j.err = err // the caller gave up before its turn: nothing was written
