@@ -60,3 +60,30 @@ func TestS3(t *testing.T) {
 		}
 	})
 }
+
+// TestS3Named covers the named objects the audit log publishes its
+// checkpoints as (PutNamed) and verify reads back (ListNamed).
+func TestS3Named(t *testing.T) {
+	endpoint, ak, sk := blobtest.StartMinIO(t)
+	s, err := blob.NewS3(t.Context(), blob.S3Config{Bucket: blobtest.MinIOBucket, Prefix: "audit", Endpoint: "http://" + endpoint, AccessKey: ak, SecretKey: sk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"00000000000000000002.checkpoint", "00000000000000000010.checkpoint", "other.txt"} {
+		if err := s.PutNamed(t.Context(), name, []byte("note "+name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []string{"", "../x", "/abs"} {
+		if err := s.PutNamed(t.Context(), bad, []byte("x")); err == nil {
+			t.Errorf("PutNamed(%q) accepted", bad)
+		}
+	}
+	got, err := s.ListNamed(t.Context(), ".checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || string(got["00000000000000000010.checkpoint"]) != "note 00000000000000000010.checkpoint" {
+		t.Fatalf("ListNamed: %q", got)
+	}
+}
