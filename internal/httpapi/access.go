@@ -1,6 +1,9 @@
 package httpapi
 
-import "net/http"
+import (
+	"io"
+	"net/http"
+)
 
 // RecordingWriter records an access event just before content is sent: when
 // the response status is 200 or 206 (not 304, 416 or an error, which send
@@ -42,3 +45,21 @@ func (w *RecordingWriter) Write(p []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(p)
 }
+
+// ReadFrom keeps the underlying writer's fast path (sendfile for local
+// files) for the body.
+func (w *RecordingWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.done {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.failed {
+		return io.Copy(io.Discard, r)
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *RecordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
