@@ -57,6 +57,7 @@ var Dialect = &sqlstore.Dialect{
 	},
 	CaseInsensitiveLike: "ILIKE",
 	AuditLock:           fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(auditLock)),
+	ScanBinary:          scanBinary,
 	AuditAppend: fmt.Sprintf("SELECT new_seq, tip_leaf, tip_hash FROM steward_audit_append(%d, %s)",
 		int64(auditLock), strings.TrimSuffix(strings.Repeat("?, ", 21), ", ")),
 }
@@ -128,4 +129,32 @@ func OpenReadOnly(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("connect to postgres %s:%d: %w", cfg.Host, cfg.Port, err)
 	}
 	return db, nil
+}
+
+// scanBinary runs a query on pgx directly, asking for every result column
+// in the binary format, and hands fn the raw values (see
+// sqlstore.Dialect.ScanBinary).
+func scanBinary(ctx context.Context, db *sql.DB, query string, args []any, fn func([][]byte) error) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: unexpected driver connection %T", dc)
+		}
+		rows, err := sc.Conn().Query(ctx, query, append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows.RawValues()); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -78,6 +80,16 @@ func (db *DB) ScanUnsealed(ctx context.Context, fn func(*events.Event) error) er
 // ScanSeqs streams every event with from <= seq <= to, by seq: the table's
 // own order on SQLite (seq is the rowid), so no index lookups.
 func (db *DB) ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Event) error) error {
+	q := `SELECT ` + eventColumns + ` FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`
+	if db.Dialect.ScanBinary != nil {
+		return db.Dialect.ScanBinary(ctx, db.Read, db.Dialect.rebind(q), []any{from, to}, func(cols [][]byte) error {
+			e, err := eventFromBinary(cols)
+			if err != nil {
+				return err
+			}
+			return fn(e)
+		})
+	}
 	return db.eachRow(ctx, func(s scanner) error {
 		e, err := scanEvent(s)
 		if err != nil {
@@ -178,4 +190,46 @@ func (db *DB) MarkPublished(ctx context.Context, size, at int64) error {
 		_, err := tx.exec(ctx, `UPDATE audit_checkpoints SET published_at = ? WHERE size = ? AND published_at IS NULL`, at, size)
 		return err
 	})
+}
+
+// eventFromBinary decodes a row of eventColumns in the binary wire format
+// (see Dialect.ScanBinary).
+func eventFromBinary(c [][]byte) (*events.Event, error) {
+	if len(c) != 20 {
+		return nil, fmt.Errorf("event row has %d columns, want 20", len(c))
+	}
+	i64 := func(b []byte) (int64, error) {
+		if len(b) != 8 {
+			return 0, fmt.Errorf("event row: integer of %d bytes", len(b))
+		}
+		return int64(binary.BigEndian.Uint64(b)), nil
+	}
+	e := &events.Event{}
+	var err error
+	if e.Seq, err = i64(c[0]); err != nil {
+		return nil, err
+	}
+	if e.Time, err = i64(c[2]); err != nil {
+		return nil, err
+	}
+	if e.Leaf, err = i64(c[18]); err != nil {
+		return nil, err
+	}
+	e.Workspace, e.ActorID, e.ActorKind, e.AuthMethod = string(c[1]), string(c[3]), string(c[4]), string(c[5])
+	e.RequestID, e.RemoteIP, e.UserAgent, e.Action = string(c[6]), string(c[7]), string(c[8]), string(c[9])
+	e.ObjectType, e.ObjectID, e.Outcome = string(c[10]), string(c[11]), string(c[12])
+	e.BeforeDigest, e.AfterDigest = string(c[13]), string(c[14])
+	if len(c[15]) > 0 {
+		e.Changed = strings.Split(string(c[15]), ",")
+	}
+	if len(c[16]) > 0 {
+		e.Before = append([]byte(nil), c[16]...)
+	}
+	if len(c[17]) > 0 {
+		e.After = append([]byte(nil), c[17]...)
+	}
+	if c[19] != nil {
+		e.Hash = append([]byte(nil), c[19]...)
+	}
+	return e, nil
 }

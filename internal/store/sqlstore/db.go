@@ -38,6 +38,11 @@ type Dialect struct {
 	// hash, then the event's columns through hash and tree; it returns the
 	// new seq, or NULL and the actual tip.
 	AuditAppend string
+	// ScanBinary, if set, runs a query and hands fn each row's columns in
+	// the binary wire format (int8 as 8 bytes big-endian, text and bytea as
+	// their bytes, NULL as nil), skipping database/sql's per-column
+	// conversions. Verification streams a million rows through it.
+	ScanBinary func(ctx context.Context, db *sql.DB, query string, args []any, fn func(cols [][]byte) error) error
 }
 
 func (d *Dialect) rebind(q string) string {
