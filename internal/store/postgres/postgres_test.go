@@ -2,8 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/store/postgres"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 	"github.com/steward-registry/steward/internal/store/storetest"
@@ -27,4 +29,32 @@ func TestAuditReplicas(t *testing.T) {
 		}
 		return dbs
 	})
+}
+
+// TestOpenReadOnly: `steward audit verify --db postgres://...` reads without
+// migrating and cannot write.
+func TestOpenReadOnly(t *testing.T) {
+	schema := storetest.NewSchema(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, storetest.PostgresDSN(), map[string]string{"search_path": schema}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	env := storetest.NewEnv(db)
+	if _, err := env.Registry.CreateWorkspace(env.Ctx, "team-a", ""); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := postgres.OpenReadOnly(ctx, storetest.PostgresDSN()+"&search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	r, err := audit.VerifyLog(ctx, ro, nil, nil)
+	if err != nil || !r.OK || r.Events != 1 {
+		t.Fatalf("verify read-only: %+v %v", r, err)
+	}
+	if _, err := ro.Write.ExecContext(ctx, `DELETE FROM audit_checkpoints`); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("write through the read-only connection: %v", err)
+	}
 }
