@@ -63,11 +63,13 @@ func (s *Service) CreateRun(ctx context.Context, in RunCreate) (*Run, error) {
 		if err := r.CreateRun(ctx, run); err != nil {
 			return err
 		}
+		tags := make([]Param, 0, len(in.Tags))
 		for k, v := range in.Tags {
-			if err := r.SetRunTag(ctx, run.ID, k, v); err != nil {
-				return err
-			}
+			tags = append(tags, Param{Key: k, Value: v})
 			run.Tags[k] = v
+		}
+		if err := r.SetRunTags(ctx, run.ID, tags); err != nil {
+			return err
 		}
 		return s.emit(ctx, r, "run.create", "run", run.ID, nil, run)
 	})
@@ -289,16 +291,30 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 		if err := r.InsertParams(ctx, runID, newParams); err != nil {
 			return err
 		}
-		for _, t := range b.Tags {
-			if err := r.SetRunTag(ctx, runID, t.Key, t.Value); err != nil {
-				return err
-			}
+		if err := r.SetRunTags(ctx, runID, lastTags(b.Tags)); err != nil {
+			return err
 		}
-		if err := r.InsertMetrics(ctx, runID, b.Metrics); err != nil {
+		if err := r.InsertMetrics(ctx, run, b.Metrics); err != nil {
 			return err
 		}
 		return s.emit(ctx, r, "run.log", "run", runID, nil, batchSummary(b))
 	})
+}
+
+// lastTags returns tags with each key once, at its last value: a batch that
+// sets a tag twice ends with the later value, as if set one by one.
+func lastTags(tags []Param) []Param {
+	at := make(map[string]int, len(tags))
+	out := make([]Param, 0, len(tags))
+	for _, t := range tags {
+		if i, ok := at[t.Key]; ok {
+			out[i].Value = t.Value
+			continue
+		}
+		at[t.Key] = len(out)
+		out = append(out, t)
+	}
+	return out
 }
 
 // batchSummary keeps the event small: keys and counts, not every point.

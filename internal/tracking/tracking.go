@@ -191,8 +191,12 @@ type Repo interface {
 	UpdateRun(ctx context.Context, r *Run, prevRevision int64) error
 	InsertParams(ctx context.Context, runID string, ps []Param) error
 	SetRunTag(ctx context.Context, runID, key, value string) error
+	// SetRunTags sets tags in one statement; keys must be distinct.
+	SetRunTags(ctx context.Context, runID string, tags []Param) error
 	DeleteRunTag(ctx context.Context, runID, key string) error
-	InsertMetrics(ctx context.Context, runID string, ms []Metric) error
+	// InsertMetrics appends metric points to the run's history and keeps its
+	// latest value per key.
+	InsertMetrics(ctx context.Context, run *Run, ms []Metric) error
 	// AddInputs upserts datasets (by experiment, name, digest) and links
 	// them to the run; links that exist are left alone.
 	AddInputs(ctx context.Context, run *Run, inputs []DatasetInput, now int64) error

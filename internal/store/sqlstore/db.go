@@ -225,10 +225,10 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
-// insertRows runs prefix + "(?, ...), (?, ...)" over args, which
+// insertRows runs prefix + "(?, ...), (?, ...)" + suffix over args, which
 // holds width values per row, in statements of at most 100 rows: a large
 // batch costs a few round trips, not one per row.
-func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any) error {
+func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any, suffix string) error {
 	const chunk = 100
 	row := "(" + placeholders(width) + ")"
 	for start := 0; start < len(args); start += chunk * width {
@@ -241,6 +241,7 @@ func (c conn) insertRows(ctx context.Context, prefix string, width int, args []a
 			}
 			b.WriteString(row)
 		}
+		b.WriteString(suffix)
 		if _, err := c.exec(ctx, b.String(), part...); err != nil {
 			return err
 		}

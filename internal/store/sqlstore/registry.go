@@ -468,7 +468,7 @@ func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []re
 	for _, f := range files {
 		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args)
+	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args, "")
 }
 
 func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {

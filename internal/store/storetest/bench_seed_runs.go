@@ -79,7 +79,7 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 	tags := newBatch(tx, numbered, `INSERT INTO run_tags (run_id, key, value) VALUES `, 3, runs)
 	params := newBatch(tx, numbered, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, runs)
 	metrics := newBatch(tx, numbered, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
-	latest := newBatch(tx, numbered, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
+	latest := newBatch(tx, numbered, `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step) VALUES `, 7, runs)
 	evs := newBatch(tx, numbered, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent, action, object_type, object_id, before, after) VALUES `, 13)
 
 	r := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
@@ -143,7 +143,7 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 				return nil
 			}
 			st.Latest++
-			return latest.add(ctx, id, key, v, 0, ts, step)
+			return latest.add(ctx, id, expID, key, v, 0, ts, step)
 		}
 		if err := point("m1", r.Float64(), 0, true); err != nil {
 			return st, fmt.Errorf("seed metrics: %w", err)
