@@ -258,9 +258,9 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
+	params := make([]Param, 0, len(seen))
+	for k, v := range seen {
+		params = append(params, Param{Key: k, Value: v})
 	}
 	return s.store.Update(ctx, func(r Repo) error {
 		// Only the run's state and the batch's own params are read: loading
@@ -273,23 +273,17 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 		if err := checkActive(run, true); err != nil {
 			return err
 		}
-		existing, err := r.ParamsOf(ctx, runID, keys)
+		// Params already set may be logged again with the same value; a
+		// different one fails the batch, and returning the error rolls back
+		// what the batch wrote.
+		existing, err := r.InsertParams(ctx, runID, params)
 		if err != nil {
 			return err
 		}
-		var newParams []Param
-		for _, k := range keys {
-			v := seen[k]
-			if old, ok := existing[k]; ok {
-				if old != v {
-					return steward.Errorf(steward.CodeInvalid, "param %q of run %s is already %q; params are set once and cannot change to %q", k, runID, old, v).WithDetail("field", "params")
-				}
-				continue
+		for _, p := range params {
+			if old, ok := existing[p.Key]; ok && old != p.Value {
+				return steward.Errorf(steward.CodeInvalid, "param %q of run %s is already %q; params are set once and cannot change to %q", p.Key, runID, old, p.Value).WithDetail("field", "params")
 			}
-			newParams = append(newParams, Param{Key: k, Value: v})
-		}
-		if err := r.InsertParams(ctx, runID, newParams); err != nil {
-			return err
 		}
 		if err := r.SetRunTags(ctx, runID, lastTags(b.Tags)); err != nil {
 			return err

@@ -44,7 +44,11 @@ var Dialect = &sqlstore.Dialect{
 
 func dsn(path string, txlock string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+	// temp_store(MEMORY) keeps statement journals in memory: group commit
+	// gives each caller a SAVEPOINT, whose journal SQLite otherwise writes
+	// to a temporary file page by page. It holds only the pages one caller
+	// changes, and sorts of search results.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
@@ -87,5 +91,6 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	}
 	// Concurrent writers share commits: one fsync serves a whole batch.
 	db.EnableGroupCommit(GroupCommitBatch)
+	db.CacheReadStatements()
 	return db, nil
 }

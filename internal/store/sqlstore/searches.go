@@ -120,7 +120,7 @@ func (c conn) snapshot(ctx context.Context, fn func(conn) error) error {
 		return c.wrap(fmt.Errorf("begin: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(conn{q: tx, d: c.d}); err != nil {
+	if err := fn(conn{q: tx, d: c.d, stmts: c.stmts}); err != nil {
 		return err
 	}
 	return tx.Commit()

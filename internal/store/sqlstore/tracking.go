@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -272,27 +271,6 @@ func scanRun(s scanner) (*tracking.Run, error) {
 	return r, nil
 }
 
-func (c conn) ParamsOf(ctx context.Context, runID string, keys []string) (map[string]string, error) {
-	out := map[string]string{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, runID)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	err := c.eachRow(ctx, func(s scanner) error {
-		var k, v string
-		if err := s.Scan(&k, &v); err != nil {
-			return err
-		}
-		out[k] = v
-		return nil
-	}, `SELECT key, value FROM run_params WHERE run_id = ? AND key IN (`+placeholders(len(keys))+`)`, args...)
-	return out, err
-}
-
 func (c conn) ListRuns(ctx context.Context, f tracking.RunFilter, page steward.PageRequest) ([]*tracking.Run, string, error) {
 	limit, err := page.Limit()
 	if err != nil {
@@ -390,20 +368,58 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 	return one(res, "run "+r.ID)
 }
 
-func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
-	args := make([]any, 0, len(ps)*3)
-	for _, p := range ps {
-		args = append(args, runID, p.Key, p.Value)
-	}
-	if err := c.insertRows(ctx, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, args, ""); err != nil {
-		if c.d.IsUnique(err) {
-			// A concurrent transaction set one after this one read the run:
-			// InTx retries on fresh reads, where the set-once rule decides.
-			err = errors.Join(errRaced, err)
+// InsertParams inserts with ON CONFLICT DO NOTHING, so one statement both
+// writes the new params and finds the keys already set; only those are read
+// back. On PostgreSQL a concurrent transaction inserting the same key makes
+// the insert wait for it, and the read then sees its value.
+func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) (map[string]string, error) {
+	const chunk = 100
+	var dup []string
+	for start := 0; start < len(ps); start += chunk {
+		part := ps[start:min(start+chunk, len(ps))]
+		args := make([]any, 0, len(part)*3)
+		for _, p := range part {
+			args = append(args, runID, p.Key, p.Value)
 		}
-		return c.uniqueAs(err, "a param of run %s was set concurrently", runID)
+		inserted := make(map[string]bool, len(part))
+		if err := c.eachRow(ctx, func(s scanner) error {
+			var k string
+			err := s.Scan(&k)
+			inserted[k] = true
+			return err
+		}, `INSERT INTO run_params (run_id, key, value) VALUES `+rows(len(part), 3)+
+			` ON CONFLICT (run_id, key) DO NOTHING RETURNING key`, args...); err != nil {
+			return nil, err
+		}
+		for _, p := range part {
+			if !inserted[p.Key] {
+				dup = append(dup, p.Key)
+			}
+		}
 	}
-	return nil
+	return c.paramsOf(ctx, runID, dup)
+}
+
+// paramsOf returns the run's values of the given param keys that are set.
+func (c conn) paramsOf(ctx context.Context, runID string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, runID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	err := c.eachRow(ctx, func(s scanner) error {
+		var k, v string
+		if err := s.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	}, `SELECT key, value FROM run_params WHERE run_id = ? AND key IN (`+placeholders(len(keys))+`)`, args...)
+	return out, err
 }
 
 func (c conn) SetRunTag(ctx context.Context, runID, key, value string) error {
