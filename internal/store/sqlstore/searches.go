@@ -41,13 +41,19 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		}
 	}
 	parts := rs.parts()
-	if len(parts) == 1 {
-		sql, args := parts[0].sql(runColsR)
-		return c.scanRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	// One statement is its own snapshot. The first part usually fills the
+	// page; when it does not, the parts are read again from one snapshot,
+	// so that a run changing part meanwhile (a metric logged) is neither
+	// skipped nor returned twice.
+	sql, args := parts[0].sql(runColsR)
+	out, err := c.queryRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, err
 	}
-	// The parts are read from one snapshot, so that a run changing part
-	// (a metric logged meanwhile) is neither skipped nor counted twice.
-	var out []*tracking.Run
+	if len(parts) == 1 || len(out) == q.Limit {
+		return out, c.fillRuns(ctx, out)
+	}
+	out = nil
 	err = c.snapshot(ctx, func(c conn) error {
 		offset, limit := q.Offset, q.Limit
 		for _, p := range parts {
