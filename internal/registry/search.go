@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 
 	"github.com/steward-registry/steward/internal/search"
 	"github.com/steward-registry/steward/internal/steward"
@@ -70,34 +71,18 @@ func (s *Service) LatestVersions(ctx context.Context, model string, stageNames [
 	if err := s.allowModel(ctx, steward.PermModelRead, model); err != nil {
 		return nil, err
 	}
-	want := map[Stage]bool{}
-	for _, n := range stageNames {
-		st, err := ParseStage(n)
-		if err != nil {
-			return nil, err
-		}
-		want[st] = true
-	}
-	if _, err := s.store.GetModel(ctx, model); err != nil {
-		return nil, err
-	}
-	all, err := s.allVersions(ctx, s.store, VersionFilter{Model: model})
-	if err != nil {
-		return nil, err
-	}
-	latest := map[Stage]*Version{}
-	for _, v := range all {
-		if len(want) > 0 && !want[v.Stage] {
-			continue
-		}
-		if cur := latest[v.Stage]; cur == nil || v.Version > cur.Version {
-			latest[v.Stage] = v
+	want := stages
+	if len(stageNames) > 0 {
+		want = nil
+		for _, n := range stageNames {
+			st, err := ParseStage(n)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(want, st) {
+				want = append(want, st)
+			}
 		}
 	}
-	out := make([]*Version, 0, len(latest))
-	for _, v := range latest {
-		out = append(out, v)
-	}
-	sortByVersion(out)
-	return out, nil
+	return s.store.LatestVersions(ctx, model, want)
 }

@@ -24,6 +24,10 @@ type Reader interface {
 	GetVersion(ctx context.Context, model string, version int64) (*Version, error)
 	GetVersionByAlias(ctx context.Context, model, alias string) (*Version, error)
 	ListVersions(ctx context.Context, f VersionFilter, page steward.PageRequest) ([]*Version, string, error)
+	// LatestVersions returns the highest-numbered version of the model in
+	// each of stages that has one, ordered by version (empty, not nil, when
+	// none has).
+	LatestVersions(ctx context.Context, model string, stages []Stage) ([]*Version, error)
 	ListFiles(ctx context.Context, versionID string) ([]File, error)
 
 	// SearchModels and SearchVersions return at most q.Limit rows from

@@ -63,11 +63,13 @@ func (s *Service) CreateRun(ctx context.Context, in RunCreate) (*Run, error) {
 		if err := r.CreateRun(ctx, run); err != nil {
 			return err
 		}
+		tags := make([]Param, 0, len(in.Tags))
 		for k, v := range in.Tags {
-			if err := r.SetRunTag(ctx, run.ID, k, v); err != nil {
-				return err
-			}
+			tags = append(tags, Param{Key: k, Value: v})
 			run.Tags[k] = v
+		}
+		if err := r.SetRunTags(ctx, run.ID, tags); err != nil {
+			return err
 		}
 		return s.emit(ctx, r, "run.create", "run", run.ID, nil, run)
 	})
@@ -256,9 +258,9 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 	if err := s.allow(ctx, steward.PermExperimentWrite, "run", runID); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
+	params := make([]Param, 0, len(seen))
+	for k, v := range seen {
+		params = append(params, Param{Key: k, Value: v})
 	}
 	return s.store.Update(ctx, func(r Repo) error {
 		// Only the run's state and the batch's own params are read: loading
@@ -271,34 +273,42 @@ func (s *Service) LogBatch(ctx context.Context, runID string, b Batch) error {
 		if err := checkActive(run, true); err != nil {
 			return err
 		}
-		existing, err := r.ParamsOf(ctx, runID, keys)
+		// Params already set may be logged again with the same value; a
+		// different one fails the batch, and returning the error rolls back
+		// what the batch wrote.
+		existing, err := r.InsertParams(ctx, runID, params)
 		if err != nil {
 			return err
 		}
-		var newParams []Param
-		for _, k := range keys {
-			v := seen[k]
-			if old, ok := existing[k]; ok {
-				if old != v {
-					return steward.Errorf(steward.CodeInvalid, "param %q of run %s is already %q; params are set once and cannot change to %q", k, runID, old, v).WithDetail("field", "params")
-				}
-				continue
+		for _, p := range params {
+			if old, ok := existing[p.Key]; ok && old != p.Value {
+				return steward.Errorf(steward.CodeInvalid, "param %q of run %s is already %q; params are set once and cannot change to %q", p.Key, runID, old, p.Value).WithDetail("field", "params")
 			}
-			newParams = append(newParams, Param{Key: k, Value: v})
 		}
-		if err := r.InsertParams(ctx, runID, newParams); err != nil {
+		if err := r.SetRunTags(ctx, runID, lastTags(b.Tags)); err != nil {
 			return err
 		}
-		for _, t := range b.Tags {
-			if err := r.SetRunTag(ctx, runID, t.Key, t.Value); err != nil {
-				return err
-			}
-		}
-		if err := r.InsertMetrics(ctx, runID, b.Metrics); err != nil {
+		if err := r.InsertMetrics(ctx, run, b.Metrics); err != nil {
 			return err
 		}
 		return s.emit(ctx, r, "run.log", "run", runID, nil, batchSummary(b))
 	})
+}
+
+// lastTags returns tags with each key once, at its last value: a batch that
+// sets a tag twice ends with the later value, as if set one by one.
+func lastTags(tags []Param) []Param {
+	at := make(map[string]int, len(tags))
+	out := make([]Param, 0, len(tags))
+	for _, t := range tags {
+		if i, ok := at[t.Key]; ok {
+			out[i].Value = t.Value
+			continue
+		}
+		at[t.Key] = len(out)
+		out = append(out, t)
+	}
+	return out
 }
 
 // batchSummary keeps the event small: keys and counts, not every point.

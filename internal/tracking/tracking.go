@@ -167,8 +167,6 @@ type Reader interface {
 	// GetRunInfo returns a run's attributes only (no params, tags, metrics
 	// or inputs): the hot write paths need no more.
 	GetRunInfo(ctx context.Context, id string) (*Run, error)
-	// ParamsOf returns the run's values of the given param keys that are set.
-	ParamsOf(ctx context.Context, runID string, keys []string) (map[string]string, error)
 	ListRuns(ctx context.Context, f RunFilter, page steward.PageRequest) ([]*Run, string, error)
 	MetricHistory(ctx context.Context, runID, key string, page steward.PageRequest) ([]Metric, string, error)
 	// SearchRuns and SearchExperiments return at most q.Limit rows from
@@ -189,10 +187,17 @@ type Repo interface {
 	SetExperimentTag(ctx context.Context, expID, key, value string) error
 	CreateRun(ctx context.Context, r *Run) error
 	UpdateRun(ctx context.Context, r *Run, prevRevision int64) error
-	InsertParams(ctx context.Context, runID string, ps []Param) error
+	// InsertParams inserts the params the run does not have yet (keys must
+	// be distinct) and returns the stored values of those it has, which it
+	// leaves alone: params are set once.
+	InsertParams(ctx context.Context, runID string, ps []Param) (existing map[string]string, err error)
 	SetRunTag(ctx context.Context, runID, key, value string) error
+	// SetRunTags sets tags in one statement; keys must be distinct.
+	SetRunTags(ctx context.Context, runID string, tags []Param) error
 	DeleteRunTag(ctx context.Context, runID, key string) error
-	InsertMetrics(ctx context.Context, runID string, ms []Metric) error
+	// InsertMetrics appends metric points to the run's history and keeps its
+	// latest value per key.
+	InsertMetrics(ctx context.Context, run *Run, ms []Metric) error
 	// AddInputs upserts datasets (by experiment, name, digest) and links
 	// them to the run; links that exist are left alone.
 	AddInputs(ctx context.Context, run *Run, inputs []DatasetInput, now int64) error

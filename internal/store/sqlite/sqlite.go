@@ -44,7 +44,17 @@ var Dialect = &sqlstore.Dialect{
 
 func dsn(path string, txlock string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+	// temp_store(MEMORY) keeps statement journals in memory: group commit
+	// gives each caller a SAVEPOINT, whose journal SQLite otherwise writes
+	// to a temporary file page by page. It holds only the pages one caller
+	// changes, and sorts of search results.
+	//
+	// mmap_size lets connections read the database through one shared
+	// mapping of the OS page cache instead of a read() per page into each
+	// connection's own 2 MB cache: on a 400 MB database (100,000 runs) that
+	// was about 40 % of a search's CPU under concurrent load. Writes still
+	// go through the WAL with write(); only reads use the mapping.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
@@ -90,6 +100,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	}
 	// Concurrent writers share commits: one fsync serves a whole batch.
 	db.EnableGroupCommit(GroupCommitBatch)
+	db.CacheReadStatements()
 	return db, nil
 }
 

@@ -78,6 +78,9 @@ type conn struct {
 	// detach runs statements without their context's cancellation (see
 	// groupCommit).
 	detach bool
+	// stmts, if set, prepares statements on the read pool once (see
+	// stmtCache).
+	stmts *stmtCache
 }
 
 func (c conn) ctx(ctx context.Context) context.Context {
@@ -93,12 +96,34 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := c.q.QueryContext(c.ctx(ctx), c.d.rebind(query), args...)
+	q := c.d.rebind(query)
+	if s := c.prepared(ctx, q); s != nil {
+		rows, err := s.QueryContext(c.ctx(ctx), args...)
+		return rows, c.wrap(err)
+	}
+	rows, err := c.q.QueryContext(c.ctx(ctx), q, args...)
 	return rows, c.wrap(err)
 }
 
 func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(c.ctx(ctx), c.d.rebind(query), args...)
+	q := c.d.rebind(query)
+	if s := c.prepared(ctx, q); s != nil {
+		return s.QueryRowContext(c.ctx(ctx), args...)
+	}
+	return c.q.QueryRowContext(c.ctx(ctx), q, args...)
+}
+
+// prepared returns the cached prepared statement for a read, bound to c's
+// transaction if it has one, or nil to run the query unprepared.
+func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	s := c.stmts.get(ctx, q)
+	if tx, ok := c.q.(*sql.Tx); ok && s != nil {
+		return tx.StmtContext(ctx, s)
+	}
+	return s
 }
 
 // wrap turns driver errors that are not bugs into application errors.
@@ -158,6 +183,13 @@ type DB struct {
 	tip     *tipCache
 }
 
+// CacheReadStatements makes reads on the read pool use prepared statements
+// kept for the life of the pool (see stmtCache). For SQLite: pgx already
+// keeps a statement cache per connection.
+func (db *DB) CacheReadStatements() {
+	db.conn.stmts = &stmtCache{db: db.Read, m: map[string]*sql.Stmt{}}
+}
+
 // EnableGroupCommit makes concurrent InTx calls share transactions of up to
 // maxBatch callers (see groupCommit). For single-writer databases (SQLite).
 func (db *DB) EnableGroupCommit(maxBatch int) {
@@ -173,6 +205,9 @@ func New(write, read *sql.DB, d *Dialect) *DB {
 func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
+	}
+	if db.conn.stmts != nil {
+		db.conn.stmts.close()
 	}
 	err := db.Write.Close()
 	if db.Read != db.Write {
@@ -268,25 +303,30 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
-// insertRows runs prefix + "(?, ...), (?, ...)" over args, which
+// insertRows runs prefix + "(?, ...), (?, ...)" + suffix over args, which
 // holds width values per row, in statements of at most 100 rows: a large
 // batch costs a few round trips, not one per row.
-func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any) error {
+func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any, suffix string) error {
 	const chunk = 100
-	row := "(" + placeholders(width) + ")"
 	for start := 0; start < len(args); start += chunk * width {
 		part := args[start:min(start+chunk*width, len(args))]
-		var b strings.Builder
-		b.WriteString(prefix)
-		for i := 0; i < len(part)/width; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
-		}
-		if _, err := c.exec(ctx, b.String(), part...); err != nil {
+		if _, err := c.exec(ctx, prefix+rows(len(part)/width, width)+suffix, part...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rows returns "(?, ?), (?, ?)" for n rows of width values.
+func rows(n, width int) string {
+	row := "(" + placeholders(width) + ")"
+	var b strings.Builder
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }

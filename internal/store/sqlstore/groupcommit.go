@@ -113,7 +113,7 @@ func (g *groupCommit) commit(batch []*job) {
 	// Statements ignore their caller's cancellation: SQLite answers an
 	// interrupted write by rolling back the whole transaction, which would
 	// take the other callers' work with it.
-	t := &Tx{conn: conn{q: tx, d: g.d, detach: true}, tip: g.tip}
+	t := &Tx{conn: conn{q: &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}}, d: g.d, detach: true}, tip: g.tip}
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			j.err = err // the caller gave up before its turn: nothing was written
@@ -152,4 +152,51 @@ func (g *groupCommit) runJob(j *job, t *Tx) {
 		}
 	}()
 	j.err = t.run(j.ctx, j.fn)
+}
+
+// preparedTx runs a group-commit transaction's statements through prepared
+// statements, one per distinct SQL text, kept until the transaction ends. A
+// batch runs the same few statements for each of its callers, and parsing
+// them again each time cost pure-Go SQLite more than running most of them
+// (17 % of log-batch's CPU).
+type preparedTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (p *preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := p.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := p.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.stmts[query] = s
+	return s, nil
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		// A Row carries its error; running the query unprepared reports it.
+		return p.tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
 }

@@ -456,6 +456,38 @@ func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page s
 	return out, next, c.fillVersions(ctx, out)
 }
 
+// LatestVersions reads, for each stage, the highest version in it: one seek
+// of model_versions_model_stage (model_id, stage, version) per stage, not a
+// read of every version of the model. The subqueries do not depend on the
+// outer row, so both planners run each once and then read the versions by
+// primary key. (ORDER BY ... LIMIT 1 rather than MAX: PostgreSQL may plan
+// MAX as a scan of the whole range when its statistics are thin.)
+func (c conn) LatestVersions(ctx context.Context, model string, stages []registry.Stage) ([]*registry.Version, error) {
+	var modelID string
+	err := c.row(ctx, `SELECT id FROM models WHERE workspace = ? AND name = ?`, steward.WorkspaceFrom(ctx), model).Scan(&modelID)
+	if err != nil {
+		return nil, notFound(err, "registered model %q does not exist", model)
+	}
+	out := []*registry.Version{}
+	if len(stages) == 0 {
+		return out, nil
+	}
+	latest := make([]string, len(stages))
+	var args []any
+	for i, st := range stages {
+		latest[i] = `(SELECT x.id FROM model_versions x WHERE x.model_id = ? AND x.stage = ? ORDER BY x.version DESC LIMIT 1)`
+		args = append(args, modelID, string(st))
+	}
+	if err := c.eachRow(ctx, func(s scanner) error {
+		v, err := scanVersion(s)
+		out = append(out, v)
+		return err
+	}, versionSelect+` WHERE v.id IN (`+strings.Join(latest, ", ")+`) ORDER BY v.version`, args...); err != nil {
+		return nil, err
+	}
+	return out, c.fillVersions(ctx, out)
+}
+
 func (c conn) ListFiles(ctx context.Context, versionID string) ([]registry.File, error) {
 	var out []registry.File
 	err := c.eachRow(ctx, func(s scanner) error {
@@ -482,7 +514,7 @@ func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []re
 	for _, f := range files {
 		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args)
+	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args, "")
 }
 
 func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {

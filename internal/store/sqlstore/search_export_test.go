@@ -1,14 +1,27 @@
 package sqlstore
 
+import "github.com/steward-registry/steward/internal/search"
+
 // Exports for the search tests, which live in package sqlstore_test so they
 // can open real databases through storetest.
 var (
-	CompileRunSearch        = compileRunSearch
 	CompileExperimentSearch = compileExperimentSearch
 	CompileModelSearch      = compileModelSearch
 	CompileVersionSearch    = compileVersionSearch
 	LikePattern             = likePattern
 )
+
+// CompileRunSearch compiles a runs search over every experiment, in the
+// shape of the other compilers, for the tests of compile errors.
+func CompileRunSearch(d *Dialect, f *search.Filter, order []search.OrderKey) (string, []any, string, error) {
+	rs, err := compileRunSearch(d, runScope{workspace: "default"}, f, order)
+	if err != nil {
+		return "", nil, "", err
+	}
+	p := rs.parts()[0]
+	where, args, orderBy := p.result()
+	return where, args, orderBy, nil
+}
 
 // Rebind turns ? placeholders into the dialect's.
 func Rebind(d *Dialect, q string) string { return d.rebind(q) }

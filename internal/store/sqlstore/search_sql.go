@@ -20,9 +20,9 @@ import (
 //	args: workspace, args..., limit, offset
 //
 // Filters on related rows (metrics, params, tags, datasets) are semi-joins
-// (x IN (SELECT ...) or EXISTS) that the (key, value, run_id) indexes serve,
-// so a search never loads rows to filter them in Go, and sorting on a metric,
-// param or tag is one primary-key lookup per candidate row.
+// (x IN (SELECT ...) or EXISTS), so a search never loads rows to filter them
+// in Go, and sorting on a metric, param or tag is one primary-key lookup per
+// candidate row. How runs searches use indexes: see "--- runs ---".
 //
 // Semantics, following MLflow 2.11's SQL store unless noted:
 //   - A condition on a metric, param, tag or dataset matches only objects that
@@ -43,20 +43,20 @@ import (
 //     BINARY).
 
 // runColumns maps run attributes (canonical keys) to columns of alias r;
-// text reports a text column.
+// text reports a text column, null one that can be NULL.
 var runColumns = map[string]struct {
-	col  string
-	text bool
+	col        string
+	text, null bool
 }{
-	"run_id":          {"r.id", true},
-	"run_name":        {"r.name", true},
-	"status":          {"r.status", true},
-	"user_id":         {"r.user_id", true},
-	"artifact_uri":    {"r.artifact_uri", true},
-	"lifecycle_stage": {"r.lifecycle_stage", true},
-	"experiment_id":   {"r.experiment_id", false},
-	"start_time":      {"r.start_time", false},
-	"end_time":        {"r.end_time", false},
+	"run_id":          {col: "r.id", text: true},
+	"run_name":        {col: "r.name", text: true},
+	"status":          {col: "r.status", text: true},
+	"user_id":         {col: "r.user_id", text: true},
+	"artifact_uri":    {col: "r.artifact_uri", text: true},
+	"lifecycle_stage": {col: "r.lifecycle_stage", text: true},
+	"experiment_id":   {col: "r.experiment_id"},
+	"start_time":      {col: "r.start_time"},
+	"end_time":        {col: "r.end_time", null: true},
 }
 
 // datasetContextTag is the run-input tag holding a dataset's context.
@@ -189,79 +189,138 @@ func likePattern(p string, glob bool) string {
 
 // --- runs ---
 
+// A runs search compiles to one SELECT, or to three when it is ordered by a
+// metric of a single experiment (see runSearch.parts). Either way a page
+// costs about the rows it returns, not the size of the experiment, as long
+// as the order is one an index has:
+//   - the default order (start_time DESC, run id) and start_time walk
+//     runs_experiment (workspace, experiment_id, start_time DESC, id);
+//   - a metric walks latest_metrics_order (experiment_id, key, is_nan, value)
+//     from the best value and stops after the page;
+// and the filter is checked on each candidate run as it comes (runCond).
+
+// runScope limits every runs search: the workspace, the lifecycle stages
+// (a condition on r.lifecycle_stage, "" for all) and the experiments (none:
+// every experiment).
+type runScope struct {
+	workspace   string
+	stage       string
+	experiments []int64
+}
+
+// runCond is one filter condition on the run r. A condition on related rows
+// (metrics, params, tags, datasets) is a subquery over rows x (with column
+// x.run_id), which can be run two ways with the same result:
+//   - a probe per candidate run, EXISTS (... x.run_id = r.id ...): one
+//     primary-key lookup per run the search visits, cheap when the search
+//     stops early;
+//   - a list, r.id IN (SELECT x.run_id ...): every matching row is read up
+//     front, cheap when few rows match, as for selective filters such as
+//     tags.mlflow.parentRunId = '...'.
+//
+// PostgreSQL plans both as the same semi-join and picks by cost. SQLite runs
+// them as written, so SearchRuns counts the matches of countable conditions
+// and lists only the small ones (see listLimit).
+type runCond struct {
+	attr      string // a condition on r's own columns; the rest is unused
+	from      string // the related rows, alias x
+	where     string // their condition
+	args      []any
+	list      bool // render as a list rather than a probe
+	countable bool // an index serves from/where, so counting is cheap
+}
+
+// sql renders the condition; id is the run id column to test (r.id, or the
+// walked index's run_id, so that the test runs before the run is read).
+func (c runCond) sql(id string) string {
+	switch {
+	case c.attr != "":
+		return c.attr
+	case c.list:
+		return id + ` IN (SELECT x.run_id FROM ` + c.from + ` WHERE ` + c.where + `)`
+	}
+	return `EXISTS (SELECT 1 FROM ` + c.from + ` WHERE x.run_id = ` + id + ` AND ` + c.where + `)`
+}
+
+// runSearch is a compiled runs search.
+type runSearch struct {
+	d     *Dialect
+	scope runScope
+	conds []runCond
+	order []search.OrderKey
+}
+
 // compileRunSearch compiles a runs search over alias r (runs). Default order,
 // MLflow's: start_time DESC, then run id; start_time DESC is also the
 // tie-breaker after the given keys unless they order by start_time, and the
 // run id always comes last.
-func compileRunSearch(d *Dialect, f *search.Filter, order []search.OrderKey) (where string, args []any, orderBy string, err error) {
-	s := &sqlSearch{d: d}
+func compileRunSearch(d *Dialect, scope runScope, f *search.Filter, order []search.OrderKey) (*runSearch, error) {
 	if err := checkEntity(f, search.Runs); err != nil {
-		return "", nil, "", err
+		return nil, err
 	}
+	rs := &runSearch{d: d, scope: scope, order: order}
 	for _, c := range clauses(f) {
-		if err := s.runClause(c); err != nil {
-			return "", nil, "", err
+		rc, err := rs.cond(c)
+		if err != nil {
+			return nil, err
 		}
+		rs.conds = append(rs.conds, rc)
 	}
-	byStart := false
 	for _, k := range order {
 		switch k.Kind {
+		case search.Metric, search.Param, search.Tag:
 		case search.Attribute:
-			col, ok := runColumns[k.Key]
-			if !ok {
-				return "", nil, "", invalidOrderKey(k)
+			if _, ok := runColumns[k.Key]; !ok {
+				return nil, invalidOrderKey(k)
 			}
-			expr := col.col
-			if col.text {
-				expr = s.text(expr)
-			}
-			s.orderBy(expr + dir(k) + " NULLS LAST")
-			byStart = byStart || k.Key == "start_time"
-		case search.Metric:
-			// NaN after numbers, missing after NaN, in both directions.
-			sub := `(SELECT lm.%s FROM latest_metrics lm WHERE lm.run_id = r.id AND lm.key = ?)`
-			s.orderBy(fmt.Sprintf(sub, "is_nan")+" ASC NULLS LAST", k.Key)
-			s.orderBy(fmt.Sprintf(sub, "value")+dir(k)+" NULLS LAST", k.Key)
-		case search.Param:
-			s.orderBy(s.text(`(SELECT rp.value FROM run_params rp WHERE rp.run_id = r.id AND rp.key = ?)`)+dir(k)+" NULLS LAST", k.Key)
-		case search.Tag:
-			s.orderBy(s.text(`(SELECT rt.value FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ?)`)+dir(k)+" NULLS LAST", k.Key)
 		default:
-			return "", nil, "", invalidOrderKey(k)
+			return nil, invalidOrderKey(k)
 		}
 	}
-	if !byStart {
-		s.orderBy("r.start_time DESC")
-	}
-	s.orderBy(s.text("r.id") + " ASC")
-	where, args, orderBy = s.result()
-	return where, args, orderBy, nil
+	return rs, nil
 }
 
-func (s *sqlSearch) runClause(c search.Comparison) error {
+// experimentsIn returns " AND <col> IN (...)" and its arguments for the
+// scope's experiments ("" for all).
+func (rs *runSearch) experimentsIn(col string) (string, []any) {
+	if len(rs.scope.experiments) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(rs.scope.experiments))
+	for i, e := range rs.scope.experiments {
+		args[i] = e
+	}
+	return ` AND ` + col + ` IN (` + placeholders(len(args)) + `)`, args
+}
+
+func (rs *runSearch) cond(c search.Comparison) (runCond, error) {
+	s := &sqlSearch{d: rs.d}
 	switch c.Kind {
 	case search.Metric:
 		if c.Value.Kind != search.NumberValue {
 			break
 		}
-		cond := "lm.is_nan = 0 AND lm.value " + c.Op + " ?"
+		cond := "x.is_nan = 0 AND x.value " + c.Op + " ?"
 		switch c.Op {
 		case search.OpNe:
-			cond = "(lm.is_nan = 1 OR lm.value <> ?)"
+			cond = "(x.is_nan = 1 OR x.value <> ?)"
 		case search.OpEq, search.OpLt, search.OpLe, search.OpGt, search.OpGe:
 		default:
-			return invalidClause(c)
+			return runCond{}, invalidClause(c)
 		}
-		s.where(`r.id IN (SELECT lm.run_id FROM latest_metrics lm WHERE lm.key = ? AND `+cond+`)`, c.Key, c.Value.Num)
-		return nil
+		// The experiment condition repeats the run's (a metric row has its
+		// run's experiment), so that a list reads latest_metrics_order.
+		exps, eargs := rs.experimentsIn("x.experiment_id")
+		return runCond{from: "latest_metrics x", where: "x.key = ?" + exps + " AND " + cond,
+			args: append(append([]any{c.Key}, eargs...), c.Value.Num), countable: exps != ""}, nil
 	case search.Param, search.Tag:
-		table := map[search.Kind]string{search.Param: "run_params", search.Tag: "run_tags"}[c.Kind]
-		cond, args, err := s.cmp("kv.value", c)
+		cond, args, err := s.cmp("x.value", c)
 		if err != nil {
-			return err
+			return runCond{}, err
 		}
-		s.where(`r.id IN (SELECT kv.run_id FROM `+table+` kv WHERE kv.key = ? AND `+cond+`)`, append([]any{c.Key}, args...)...)
-		return nil
+		// Only tags have a (key, value) index: params are probed.
+		from := map[search.Kind]string{search.Param: "run_params x", search.Tag: "run_tags x"}[c.Kind]
+		return runCond{from: from, where: "x.key = ? AND " + cond, args: append([]any{c.Key}, args...), countable: c.Kind == search.Tag}, nil
 	case search.Attribute:
 		col, ok := runColumns[c.Key]
 		if !ok || c.Key == "lifecycle_stage" || c.Key == "experiment_id" {
@@ -269,30 +328,142 @@ func (s *sqlSearch) runClause(c search.Comparison) error {
 		}
 		cond, args, err := s.cmp(col.col, c)
 		if err != nil {
-			return err
+			return runCond{}, err
 		}
-		s.where(cond, args...)
-		return nil
+		return runCond{attr: cond, args: args}, nil
 	case search.Dataset:
+		// Datasets are few and a run has few inputs: list them.
 		if c.Key == "context" {
-			cond, args, err := s.cmp("rit.value", c)
+			cond, args, err := s.cmp("x.value", c)
 			if err != nil {
-				return err
+				return runCond{}, err
 			}
-			s.where(`r.id IN (SELECT rit.run_id FROM run_input_tags rit WHERE rit.key = ? AND `+cond+`)`, append([]any{datasetContextTag}, args...)...)
-			return nil
+			return runCond{from: "run_input_tags x", where: "x.key = ? AND " + cond, args: append([]any{datasetContextTag}, args...), list: true}, nil
 		}
 		if c.Key != "name" && c.Key != "digest" {
 			break
 		}
 		cond, args, err := s.cmp("ds."+c.Key, c)
 		if err != nil {
-			return err
+			return runCond{}, err
 		}
-		s.where(`r.id IN (SELECT ri.run_id FROM run_inputs ri JOIN datasets ds ON ds.id = ri.dataset_id WHERE `+cond+`)`, args...)
-		return nil
+		return runCond{from: "run_inputs x JOIN datasets ds ON ds.id = x.dataset_id", where: cond, args: args, list: true}, nil
 	}
-	return invalidClause(c)
+	return runCond{}, invalidClause(c)
+}
+
+// runPart is one SELECT of a runs search over alias r: its FROM (with
+// joins), WHERE and ORDER BY, each with its arguments.
+type runPart struct {
+	sqlSearch
+	from  string
+	fargs []any
+}
+
+func (p *runPart) join(j string, args ...any) {
+	p.from += " " + j
+	p.fargs = append(p.fargs, args...)
+}
+
+// sql renders SELECT cols FROM ... WHERE ... ORDER BY ... and its arguments;
+// the caller appends LIMIT and OFFSET.
+func (p *runPart) sql(cols string) (string, []any) {
+	where, args, orderBy := p.result()
+	return `SELECT ` + cols + ` FROM ` + p.from + ` WHERE ` + where + ` ORDER BY ` + orderBy, append(append([]any{}, p.fargs...), args...)
+}
+
+// countSQL renders a count of the part's rows.
+func (p *runPart) countSQL() (string, []any) {
+	where, args, _ := p.result()
+	// result appends the ORDER BY arguments after the WHERE ones: drop them.
+	args = args[:len(args)-len(p.oargs)]
+	return `SELECT COUNT(*) FROM ` + p.from + ` WHERE ` + where, append(append([]any{}, p.fargs...), args...)
+}
+
+// parts returns the SELECTs whose rows, one after the other, are the
+// search's rows in order.
+//
+// Ordered by a metric of one experiment, there are three: the runs whose
+// latest value is a number, walked in order on latest_metrics_order; then
+// those whose value is NaN; then those without the metric. That is MLflow's
+// order (NaN after every number, missing after NaN, in both directions),
+// and the first part alone usually fills the page. Otherwise there is one.
+func (rs *runSearch) parts() []*runPart {
+	// Conditions on related rows test id: in a walk of latest_metrics, the
+	// walked row's run_id, so that SQLite checks them before reading the run.
+	base := func(from, id string) *runPart {
+		p := &runPart{sqlSearch: sqlSearch{d: rs.d}, from: from}
+		p.where("r.workspace = ?", rs.scope.workspace)
+		if rs.scope.stage != "" {
+			p.where(rs.scope.stage)
+		}
+		if exps, args := rs.experimentsIn("r.experiment_id"); exps != "" {
+			p.where(strings.TrimPrefix(exps, " AND "), args...)
+		}
+		for _, c := range rs.conds {
+			p.where(c.sql(id), c.args...)
+		}
+		return p
+	}
+	if len(rs.order) == 0 || rs.order[0].Kind != search.Metric || len(rs.scope.experiments) != 1 {
+		p := base("runs r", "r.id")
+		rs.orderBy(p, rs.order)
+		return []*runPart{p}
+	}
+	k, exp := rs.order[0], rs.scope.experiments[0]
+	// CROSS JOIN keeps SQLite from reordering the join: the walk must drive.
+	// PostgreSQL treats it as an inner join and plans it by cost.
+	walk := base("latest_metrics w CROSS JOIN runs r", "w.run_id")
+	walk.where("w.experiment_id = ? AND w.key = ? AND w.is_nan = 0 AND r.id = w.run_id", exp, k.Key)
+	walk.orderBy("w.value" + dir(k))
+	rs.orderBy(walk, rs.order[1:])
+	nan := base("latest_metrics w CROSS JOIN runs r", "w.run_id")
+	nan.where("w.experiment_id = ? AND w.key = ? AND w.is_nan = 1 AND r.id = w.run_id", exp, k.Key)
+	rs.orderBy(nan, rs.order[1:])
+	missing := base("runs r", "r.id")
+	missing.where("NOT EXISTS (SELECT 1 FROM latest_metrics w WHERE w.run_id = r.id AND w.key = ?)", k.Key)
+	rs.orderBy(missing, rs.order[1:])
+	return []*runPart{walk, nan, missing}
+}
+
+// orderBy adds the ORDER BY terms of keys, then the tie-breakers.
+func (rs *runSearch) orderBy(p *runPart, keys []search.OrderKey) {
+	byStart := false
+	for _, k := range rs.order {
+		byStart = byStart || (k.Kind == search.Attribute && k.Key == "start_time")
+	}
+	for i, k := range keys {
+		switch k.Kind {
+		case search.Attribute:
+			col := runColumns[k.Key]
+			expr := col.col
+			if col.text {
+				expr = p.text(expr)
+			}
+			// NULLS LAST only where there can be NULLs: on a NOT NULL column
+			// it would keep both planners from reading the order off an index.
+			if col.null {
+				expr += dir(k) + " NULLS LAST"
+			} else {
+				expr += dir(k)
+			}
+			p.orderBy(expr)
+		case search.Metric:
+			// NaN after numbers, missing after NaN, in both directions.
+			o := fmt.Sprintf("o%d", i)
+			p.join(`LEFT JOIN latest_metrics `+o+` ON `+o+`.run_id = r.id AND `+o+`.key = ?`, k.Key)
+			p.orderBy(o + ".is_nan ASC NULLS LAST")
+			p.orderBy(o + ".value" + dir(k) + " NULLS LAST")
+		case search.Param:
+			p.orderBy(p.text(`(SELECT rp.value FROM run_params rp WHERE rp.run_id = r.id AND rp.key = ?)`)+dir(k)+" NULLS LAST", k.Key)
+		case search.Tag:
+			p.orderBy(p.text(`(SELECT rt.value FROM run_tags rt WHERE rt.run_id = r.id AND rt.key = ?)`)+dir(k)+" NULLS LAST", k.Key)
+		}
+	}
+	if !byStart {
+		p.orderBy("r.start_time DESC")
+	}
+	p.orderBy(p.text("r.id") + " ASC")
 }
 
 // --- experiments ---

@@ -12,6 +12,7 @@ import (
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 	"github.com/steward-registry/steward/internal/store/storetest"
+	"github.com/steward-registry/steward/internal/tracking"
 )
 
 // The compilers run against both real backends: each test seeds rows with
@@ -105,7 +106,7 @@ func seedRun(t testing.TB, db *sqlstore.DB, r goldenRun) {
 		if math.IsNaN(v) {
 			v, isNaN = 0, 1
 		}
-		exec(t, db, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, 0, 0)`, r.ID, k, v, isNaN)
+		exec(t, db, `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, 0, 0)`, r.ID, r.Exp, k, v, isNaN)
 	}
 	for k, v := range r.Params {
 		exec(t, db, `INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?)`, r.ID, k, v)
@@ -159,8 +160,9 @@ type query struct {
 }
 
 var (
-	runsQuery = query{search.Runs, sqlstore.CompileRunSearch,
-		`SELECT r.name FROM runs r WHERE r.workspace = ? AND r.lifecycle_stage = 'active'`, scanName}
+	// Runs are searched through the store (SearchRuns), which may answer
+	// with more than one query.
+	runsQuery        = query{entity: search.Runs}
 	experimentsQuery = query{search.Experiments, sqlstore.CompileExperimentSearch,
 		`SELECT e.name FROM experiments e WHERE e.workspace = ? AND e.lifecycle_stage = 'active'`, scanName}
 	modelsQuery = query{search.RegisteredModels, sqlstore.CompileModelSearch,
@@ -191,6 +193,12 @@ func (q query) run(t testing.TB, db *sqlstore.DB, exps []int64, filter string, o
 	if err != nil {
 		return nil, err
 	}
+	if limit == 0 {
+		limit = 1000
+	}
+	if q.entity == search.Runs {
+		return searchRuns(db, exps, f, keys, limit, offset)
+	}
 	where, args, orderBy, err := q.compile(db.Dialect, f, keys)
 	if err != nil {
 		return nil, err
@@ -204,9 +212,6 @@ func (q query) run(t testing.TB, db *sqlstore.DB, exps []int64, filter string, o
 	}
 	if where != "" {
 		sql += " AND " + where
-	}
-	if limit == 0 {
-		limit = 1000
 	}
 	sql += " ORDER BY " + orderBy + " LIMIT ? OFFSET ?"
 	all = append(append(all, args...), limit, offset)
@@ -225,6 +230,23 @@ func (q query) run(t testing.TB, db *sqlstore.DB, exps []int64, filter string, o
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+	return out, nil
+}
+
+// searchRuns runs a runs search through the store and returns the names.
+func searchRuns(db *sqlstore.DB, exps []int64, f *search.Filter, keys []search.OrderKey, limit, offset int) ([]string, error) {
+	q := tracking.Query{Query: search.Query{Filter: f, OrderBy: keys, Limit: limit, Offset: offset}, ViewType: tracking.ActiveOnly}
+	for _, e := range exps {
+		q.ExperimentIDs = append(q.ExperimentIDs, strconv.FormatInt(e, 10))
+	}
+	runs, err := db.SearchRuns(context.Background(), q)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, r := range runs {
+		out = append(out, r.Name)
 	}
 	return out, nil
 }
@@ -398,14 +420,33 @@ func TestSearchRunsSemantics(t *testing.T) {
 		}
 		seedInputs(t, db, semanticRuns[0], []goldenInput{{Name: "train", Digest: "d1", Tags: map[string]string{"mlflow.data.context": "training"}}})
 		seedInputs(t, db, semanticRuns[1], []goldenInput{{Name: "Train", Digest: "d2", Tags: map[string]string{"mlflow.data.context": "eval"}}})
-		for _, c := range cases {
-			got, err := runsQuery.run(t, db, nil, c.filter, c.order, 0, 0)
-			if err != nil {
-				t.Errorf("%q order %q: %v", c.filter, c.order, err)
-				continue
-			}
-			if want := names(c.want); !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
-				t.Errorf("%q order %q:\n got %q\nwant %q", c.filter, c.order, got, want)
+		// Without experiments the search is one query; in one experiment,
+		// ordered by a metric, it walks the metric's index in parts (numbers,
+		// NaN, missing). Both must give MLflow's order, and pages of any
+		// size must cut it in the same places.
+		for _, exps := range [][]int64{nil, {0}} {
+			for _, c := range cases {
+				want := names(c.want)
+				got, err := runsQuery.run(t, db, exps, c.filter, c.order, 0, 0)
+				if err != nil {
+					t.Errorf("%q order %q: %v", c.filter, c.order, err)
+					continue
+				}
+				if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+					t.Errorf("experiments %v, %q order %q:\n got %q\nwant %q", exps, c.filter, c.order, got, want)
+				}
+				for _, limit := range []int{1, 2, 4} {
+					for offset := 0; offset <= len(want); offset++ {
+						got, err := runsQuery.run(t, db, exps, c.filter, c.order, limit, offset)
+						if err != nil {
+							t.Fatal(err)
+						}
+						page := want[offset:min(offset+limit, len(want))]
+						if !reflect.DeepEqual(got, page) && !(len(got) == 0 && len(page) == 0) {
+							t.Errorf("experiments %v, %q order %q, limit %d offset %d:\n got %q\nwant %q", exps, c.filter, c.order, limit, offset, got, page)
+						}
+					}
+				}
 			}
 		}
 	})

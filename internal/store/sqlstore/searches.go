@@ -2,6 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"strings"
 
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
@@ -20,25 +23,113 @@ func andWhere(q, where string) string {
 }
 
 func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run, error) {
-	where, wargs, orderBy, err := compileRunSearch(c.d, q.Filter, q.OrderBy)
+	scope := runScope{workspace: steward.WorkspaceFrom(ctx), stage: strings.TrimPrefix(stageClause(q.ViewType, "r.lifecycle_stage"), " AND ")}
+	for _, s := range q.ExperimentIDs {
+		n, err := expID(s)
+		if err != nil {
+			return nil, err
+		}
+		scope.experiments = append(scope.experiments, n)
+	}
+	rs, err := compileRunSearch(c.d, scope, q.Filter, q.OrderBy)
 	if err != nil {
 		return nil, err
 	}
-	sql, args := `SELECT `+runColsR+` FROM runs r WHERE r.workspace = ?`+stageClause(q.ViewType, "r.lifecycle_stage"), []any{steward.WorkspaceFrom(ctx)}
-	if len(q.ExperimentIDs) > 0 {
-		ids := make([]any, len(q.ExperimentIDs))
-		for i, s := range q.ExperimentIDs {
-			n, err := expID(s)
-			if err != nil {
-				return nil, err
-			}
-			ids[i] = n
+	if c.d.Name == "sqlite" {
+		if err := c.chooseLists(ctx, rs); err != nil {
+			return nil, err
 		}
-		sql, args = sql+` AND r.experiment_id IN (`+placeholders(len(ids))+`)`, append(args, ids...)
 	}
-	sql = andWhere(sql, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
-	args = append(append(args, wargs...), q.Limit, q.Offset)
-	return c.scanRuns(ctx, sql, args...)
+	parts := rs.parts()
+	// One statement is its own snapshot. The first part usually fills the
+	// page; when it does not, the parts are read again from one snapshot,
+	// so that a run changing part meanwhile (a metric logged) is neither
+	// skipped nor returned twice.
+	sql, args := parts[0].sql(runColsR)
+	out, err := c.queryRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 1 || len(out) == q.Limit {
+		return out, c.fillRuns(ctx, out)
+	}
+	out = nil
+	err = c.snapshot(ctx, func(c conn) error {
+		offset, limit := q.Offset, q.Limit
+		for _, p := range parts {
+			if limit == 0 {
+				break
+			}
+			sql, args := p.sql(runColsR)
+			rows, err := c.queryRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+			if err != nil {
+				return err
+			}
+			out = append(out, rows...)
+			switch {
+			case len(rows) > 0:
+				// This part ended inside the page: the next starts at its top.
+				offset, limit = 0, limit-len(rows)
+			case offset > 0:
+				// The page starts after this part: skip all of it.
+				var n int
+				sql, args := p.countSQL()
+				if err := c.row(ctx, sql, args...).Scan(&n); err != nil {
+					return err
+				}
+				offset -= n
+			}
+		}
+		return c.fillRuns(ctx, out)
+	})
+	return out, err
+}
+
+// listLimit is the most rows a filter condition may match for SQLite to
+// read them as a list (runCond). Listing costs about a microsecond per
+// matching row, probing a few microseconds per run visited; a search that
+// visits more than a few thousand runs is slow either way, while one that
+// matches few rows must not probe every run of the experiment.
+const listLimit = 5000
+
+// chooseLists decides, for SQLite, which countable conditions run as lists:
+// those matching fewer than listLimit rows, counted on their index.
+func (c conn) chooseLists(ctx context.Context, rs *runSearch) error {
+	for i, rc := range rs.conds {
+		if !rc.countable {
+			continue
+		}
+		var n int
+		if err := c.row(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+rc.from+` WHERE `+rc.where+` LIMIT ?) n`,
+			append(append([]any{}, rc.args...), listLimit)...).Scan(&n); err != nil {
+			return err
+		}
+		rs.conds[i].list = n < listLimit
+	}
+	return nil
+}
+
+// snapshot runs fn on one consistent read: a read-only transaction on a
+// pool, c itself inside a transaction.
+func (c conn) snapshot(ctx context.Context, fn func(conn) error) error {
+	pool, ok := c.q.(*sql.DB)
+	if !ok {
+		return fn(c)
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if c.d.Name == "postgres" {
+		// READ COMMITTED takes a new snapshot per statement.
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return c.wrap(fmt.Errorf("begin: %w", err))
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(conn{q: tx, d: c.d, stmts: c.stmts}); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (c conn) SearchExperiments(ctx context.Context, q tracking.Query) ([]*tracking.Experiment, error) {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -161,24 +160,42 @@ const runCols = `id, workspace, experiment_id, name, user_id, status, start_time
 // runColsR is runCols qualified by the alias r.
 const runColsR = `r.id, r.workspace, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.deleted_at, r.revision`
 
+// scanRuns runs a query for runCols rows and loads their params, tags,
+// inputs and latest metrics.
 func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.Run, error) {
+	out, err := c.queryRuns(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.fillRuns(ctx, out)
+}
+
+// queryRuns runs a query for runCols rows: runs with empty params, tags and
+// metrics.
+func (c conn) queryRuns(ctx context.Context, q string, args ...any) ([]*tracking.Run, error) {
 	var out []*tracking.Run
-	byID := map[string]*tracking.Run{}
-	var ids []any
 	err := c.eachRow(ctx, func(s scanner) error {
 		r, err := scanRun(s)
 		if err != nil {
 			return err
 		}
-		byID[r.ID] = r
-		ids = append(ids, r.ID)
 		out = append(out, r)
 		return nil
 	}, q, args...)
-	if err != nil || len(ids) == 0 {
-		return out, err
+	return out, err
+}
+
+// fillRuns loads the params, tags, inputs and latest metrics of a page of
+// runs, a few queries for the whole page.
+func (c conn) fillRuns(ctx context.Context, runs []*tracking.Run) error {
+	if len(runs) == 0 {
+		return nil
 	}
-	in := placeholders(len(ids))
+	byID := make(map[string]*tracking.Run, len(runs))
+	ids := make([]any, len(runs))
+	for i, r := range runs {
+		byID[r.ID], ids[i] = r, r.ID
+	}
 	for _, kv := range []struct {
 		table string
 		dst   func(*tracking.Run) map[string]string
@@ -187,13 +204,13 @@ func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.
 		{"run_tags", func(r *tracking.Run) map[string]string { return r.Tags }},
 	} {
 		if err := c.eachKV(ctx, kv.table, "run_id", ids, func(id, k, v string) { kv.dst(byID[id])[k] = v }); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := c.fillInputs(ctx, byID, ids); err != nil {
-		return nil, err
+		return err
 	}
-	return out, c.eachRow(ctx, func(s scanner) error {
+	return c.eachRow(ctx, func(s scanner) error {
 		var id string
 		m, err := scanMetric(s, &id)
 		if err != nil {
@@ -201,7 +218,7 @@ func (c conn) scanRuns(ctx context.Context, q string, args ...any) ([]*tracking.
 		}
 		byID[id].Metrics = append(byID[id].Metrics, m)
 		return nil
-	}, `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id IN (`+in+`) ORDER BY key`, ids...)
+	}, `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id IN (`+placeholders(len(ids))+`) ORDER BY key`, ids...)
 }
 
 func scanMetric(s scanner, runID *string) (tracking.Metric, error) {
@@ -252,27 +269,6 @@ func scanRun(s scanner) (*tracking.Run, error) {
 	}
 	r.ExperimentID = strconv.FormatInt(exp, 10)
 	return r, nil
-}
-
-func (c conn) ParamsOf(ctx context.Context, runID string, keys []string) (map[string]string, error) {
-	out := map[string]string{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, runID)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	err := c.eachRow(ctx, func(s scanner) error {
-		var k, v string
-		if err := s.Scan(&k, &v); err != nil {
-			return err
-		}
-		out[k] = v
-		return nil
-	}, `SELECT key, value FROM run_params WHERE run_id = ? AND key IN (`+placeholders(len(keys))+`)`, args...)
-	return out, err
 }
 
 func (c conn) ListRuns(ctx context.Context, f tracking.RunFilter, page steward.PageRequest) ([]*tracking.Run, string, error) {
@@ -372,26 +368,73 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 	return one(res, "run "+r.ID)
 }
 
-func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) error {
-	args := make([]any, 0, len(ps)*3)
-	for _, p := range ps {
-		args = append(args, runID, p.Key, p.Value)
-	}
-	if err := c.insertRows(ctx, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, args); err != nil {
-		if c.d.IsUnique(err) {
-			// A concurrent transaction set one after this one read the run:
-			// InTx retries on fresh reads, where the set-once rule decides.
-			err = errors.Join(errRaced, err)
+// InsertParams inserts with ON CONFLICT DO NOTHING, so one statement both
+// writes the new params and finds the keys already set; only those are read
+// back. On PostgreSQL a concurrent transaction inserting the same key makes
+// the insert wait for it, and the read then sees its value.
+func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) (map[string]string, error) {
+	const chunk = 100
+	var dup []string
+	for start := 0; start < len(ps); start += chunk {
+		part := ps[start:min(start+chunk, len(ps))]
+		args := make([]any, 0, len(part)*3)
+		for _, p := range part {
+			args = append(args, runID, p.Key, p.Value)
 		}
-		return c.uniqueAs(err, "a param of run %s was set concurrently", runID)
+		inserted := make(map[string]bool, len(part))
+		if err := c.eachRow(ctx, func(s scanner) error {
+			var k string
+			err := s.Scan(&k)
+			inserted[k] = true
+			return err
+		}, `INSERT INTO run_params (run_id, key, value) VALUES `+rows(len(part), 3)+
+			` ON CONFLICT (run_id, key) DO NOTHING RETURNING key`, args...); err != nil {
+			return nil, err
+		}
+		for _, p := range part {
+			if !inserted[p.Key] {
+				dup = append(dup, p.Key)
+			}
+		}
 	}
-	return nil
+	return c.paramsOf(ctx, runID, dup)
+}
+
+// paramsOf returns the run's values of the given param keys that are set.
+func (c conn) paramsOf(ctx context.Context, runID string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, runID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	err := c.eachRow(ctx, func(s scanner) error {
+		var k, v string
+		if err := s.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	}, `SELECT key, value FROM run_params WHERE run_id = ? AND key IN (`+placeholders(len(keys))+`)`, args...)
+	return out, err
 }
 
 func (c conn) SetRunTag(ctx context.Context, runID, key, value string) error {
 	_, err := c.exec(ctx, `INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)
 		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`, runID, key, value)
 	return err
+}
+
+func (c conn) SetRunTags(ctx context.Context, runID string, tags []tracking.Param) error {
+	args := make([]any, 0, len(tags)*3)
+	for _, t := range tags {
+		args = append(args, runID, t.Key, t.Value)
+	}
+	return c.insertRows(ctx, `INSERT INTO run_tags (run_id, key, value) VALUES `, 3, args,
+		` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`)
 }
 
 func (c conn) DeleteRunTag(ctx context.Context, runID, key string) error {
@@ -401,16 +444,20 @@ func (c conn) DeleteRunTag(ctx context.Context, runID, key string) error {
 
 // InsertMetrics appends history and keeps latest_metrics at the point with
 // the highest (step, timestamp, value), MLflow's rule. History goes in with
-// multi-row inserts; latest_metrics gets one conditional upsert per key, of
-// the batch's own latest point for that key, which ends in the same state as
+// multi-row inserts; latest_metrics gets one conditional multi-row upsert of
+// the batch's own latest point per key, which ends in the same state as
 // upserting every point.
-func (c conn) InsertMetrics(ctx context.Context, runID string, ms []tracking.Metric) error {
+func (c conn) InsertMetrics(ctx context.Context, run *tracking.Run, ms []tracking.Metric) error {
+	exp, err := expID(run.ExperimentID)
+	if err != nil {
+		return err
+	}
 	args := make([]any, 0, len(ms)*6)
 	latest := map[string]tracking.Metric{}
 	var keys []string
 	for _, m := range ms {
 		v, isNaN := storedValue(m.Value)
-		args = append(args, runID, m.Key, v, isNaN, m.Timestamp, m.Step)
+		args = append(args, run.ID, m.Key, v, isNaN, m.Timestamp, m.Step)
 		cur, seen := latest[m.Key]
 		if !seen {
 			keys = append(keys, m.Key)
@@ -419,22 +466,22 @@ func (c conn) InsertMetrics(ctx context.Context, runID string, ms []tracking.Met
 			latest[m.Key] = m
 		}
 	}
-	if err := c.insertRows(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, args); err != nil {
+	if err := c.insertRows(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, args, ""); err != nil {
 		return err
 	}
+	args = args[:0]
 	for _, k := range keys {
 		m := latest[k]
 		v, isNaN := storedValue(m.Value)
-		if _, err := c.exec(ctx, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
+		args = append(args, run.ID, exp, k, v, isNaN, m.Timestamp, m.Step)
+	}
+	// Keys are distinct, so no row is upserted twice in one statement
+	// (which PostgreSQL rejects).
+	return c.insertRows(ctx, `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step) VALUES `, 7, args,
+		` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
 			WHERE excluded.step > latest_metrics.step
 			   OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
-			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`,
-			runID, k, v, isNaN, m.Timestamp, m.Step); err != nil {
-			return err
-		}
-	}
-	return nil
+			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`)
 }
 
 // storedValue is how a metric value is stored: NaN as 0 plus a flag.

@@ -78,7 +78,7 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 	tags := newBatch(tx, numbered, `INSERT INTO run_tags (run_id, key, value) VALUES `, 3, runs)
 	params := newBatch(tx, numbered, `INSERT INTO run_params (run_id, key, value) VALUES `, 3, runs)
 	metrics := newBatch(tx, numbered, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
-	latest := newBatch(tx, numbered, `INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, runs)
+	latest := newBatch(tx, numbered, `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step) VALUES `, 7, runs)
 	evs, err := newEventSeeder(ctx, db, tx)
 	if err != nil {
 		return st, err
@@ -145,7 +145,7 @@ func SeedRuns(ctx context.Context, db *sqlstore.DB, opts SeedRunsOptions) (SeedR
 				return nil
 			}
 			st.Latest++
-			return latest.add(ctx, id, key, v, 0, ts, step)
+			return latest.add(ctx, id, expID, key, v, 0, ts, step)
 		}
 		if err := point("m1", r.Float64(), 0, true); err != nil {
 			return st, fmt.Errorf("seed metrics: %w", err)

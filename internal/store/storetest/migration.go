@@ -132,6 +132,58 @@ func RunUpgrade(t *testing.T, newUpgrader func(t testing.TB) Upgrader) {
 			must(t, db.Close())
 		}
 	})
+	t.Run("latest metrics gain their run's experiment", func(t *testing.T) {
+		u := newUpgrader(t)
+		ms, err := u.Migrations()
+		must(t, err)
+		at := -1
+		for i, m := range ms {
+			if m.Name == "mlflow_performance" {
+				at = i
+			}
+		}
+		if at < 0 {
+			t.Fatal("no mlflow_performance migration")
+		}
+		raw := u.Raw(t)
+		must(t, raw.Migrate(ctx, ms[:at], nil))
+		for _, q := range []string{
+			`INSERT INTO experiments (id, workspace, name, artifact_location, lifecycle_stage, created_at, updated_at, revision)
+				VALUES (42, 'default', 'before-006', '', 'active', 1, 1, 1)`,
+			`INSERT INTO runs (id, workspace, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, deleted_at, revision)
+				VALUES ('run-a', 'default', 42, 'a', '', 'FINISHED', 1000, NULL, 'active', '', NULL, 1),
+				       ('run-b', 'default', 42, 'b', '', 'FINISHED', 2000, NULL, 'active', '', NULL, 1),
+				       ('run-c', 'default', 42, 'c', '', 'FINISHED', 3000, NULL, 'active', '', NULL, 1)`,
+			`INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step)
+				VALUES ('run-a', 'auc', 0.7, 0, 1, 0), ('run-b', 'auc', 0.9, 0, 1, 0), ('run-c', 'auc', 0, 1, 1, 0)`,
+		} {
+			if _, err := raw.Write.ExecContext(ctx, q); err != nil {
+				t.Fatalf("insert data before the migration: %v\n%s", err, q)
+			}
+		}
+		must(t, raw.Close())
+		db, err := u.Open(ctx)
+		must(t, err)
+		defer db.Close()
+		e := NewEnv(db)
+		order := func() string {
+			t.Helper()
+			runs, _, err := e.Tracking.SearchRuns(e.Ctx, tracking.SearchRequest{ExperimentIDs: []string{"42"}, OrderBy: []string{"metrics.auc DESC"}})
+			must(t, err)
+			var names []string
+			for _, r := range runs {
+				names = append(names, r.Name)
+			}
+			return strings.Join(names, " ")
+		}
+		if got := order(); got != "b a c" {
+			t.Fatalf("runs by auc after the migration: %q, want \"b a c\" (c's auc is NaN)", got)
+		}
+		must(t, e.Tracking.LogMetric(e.Ctx, "run-a", tracking.Metric{Key: "auc", Value: 0.95, Timestamp: 2, Step: 1}))
+		if got := order(); got != "a b c" {
+			t.Fatalf("runs by auc after logging to a: %q, want \"a b c\"", got)
+		}
+	})
 	t.Run("newer schema is refused", func(t *testing.T) {
 		u := newUpgrader(t)
 		ms, err := u.Migrations()

@@ -184,6 +184,11 @@ var runCases = []Case{
 		must(t, err)
 		must(t, e.Tracking.SetTag(e.Ctx, r.ID, "a", "one"))
 		must(t, e.Tracking.DeleteTag(e.Ctx, r.ID, "b"))
+		// A batch that sets a tag twice keeps the later value, as if the
+		// tags were set one by one.
+		must(t, e.Tracking.LogBatch(e.Ctx, r.ID, tracking.Batch{Tags: []tracking.Param{{Key: "c", Value: "first"}, {Key: "c", Value: "last"}}}))
+		must(t, e.Tracking.DeleteTag(e.Ctx, r.ID, "c"))
+		must(t, e.Tracking.LogBatch(e.Ctx, r.ID, tracking.Batch{Tags: []tracking.Param{{Key: "a", Value: "x"}, {Key: "a", Value: "one"}}}))
 		got, err := e.Tracking.GetRun(e.Ctx, r.ID)
 		must(t, err)
 		if want := map[string]string{"a": "one"}; !maps.Equal(userTags(got), want) {

@@ -21,6 +21,44 @@ func versionKeys(vs []*registry.Version) []string {
 }
 
 var versionCases = []Case{
+	{"latest version per stage", func(t *testing.T, e *Env) {
+		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "m"})
+		latest := func(stages ...string) []string {
+			t.Helper()
+			vs, err := e.Registry.LatestVersions(e.Ctx, "m", stages)
+			must(t, err)
+			out := []string{}
+			for _, v := range vs {
+				out = append(out, fmt.Sprintf("%d:%s", v.Version, v.Stage))
+			}
+			return out
+		}
+		wantStrings(t, "latest of a model without versions", latest(), []string{})
+		for range 6 {
+			createVersion(t, e, e.Ctx, "m", registry.VersionCreate{})
+		}
+		for _, c := range []struct {
+			version int64
+			stage   string
+		}{{1, "Production"}, {2, "Staging"}, {3, "Production"}, {4, "Archived"}} {
+			_, err := e.Registry.SetStage(e.Ctx, "m", c.version, c.stage, false, 0)
+			must(t, err)
+		}
+		must(t, e.Registry.DeleteVersion(e.Ctx, "m", 6, 0))
+		must(t, e.Registry.SetVersionTag(e.Ctx, "m", 3, "k", "v"))
+		// Versions: 1 Production, 2 Staging, 3 Production, 4 Archived, 5 None.
+		wantStrings(t, "latest of every stage", latest(), []string{"2:Staging", "3:Production", "4:Archived", "5:None"})
+		wantStrings(t, "latest of two stages", latest("production", "None", "PRODUCTION"), []string{"3:Production", "5:None"})
+		vs, err := e.Registry.LatestVersions(e.Ctx, "m", []string{"Production"})
+		must(t, err)
+		if len(vs) != 1 || vs[0].Tags["k"] != "v" || vs[0].ModelName != "m" {
+			t.Fatalf("latest production version %+v, want version 3 with its tags", vs)
+		}
+		_, err = e.Registry.LatestVersions(e.Ctx, "no-such-model", nil)
+		wantCode(t, err, steward.CodeNotFound)
+		_, err = e.Registry.LatestVersions(e.Ctx, "m", []string{"Live"})
+		wantCode(t, err, steward.CodeInvalid)
+	}},
 	{"version numbers are never reused", func(t *testing.T, e *Env) {
 		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "m"})
 		for want := int64(1); want <= 3; want++ {
