@@ -463,11 +463,11 @@ func assemble(res *TraceResult, steps []Step, q TraceRequest) *TraceResult {
 		if len(q.NodeTypes) == 0 || id == rootID {
 			continue
 		}
-		// Walk the breadth-first tree up to the nearest kept ancestor.
+		// Walk the breadth-first tree up to the nearest kept ancestor; the
+		// collapsed edge keeps the type of the edge that reached this node.
 		hops, at, t := 1, first[id].parent, first[id].etype
 		for at != rootID && !keep(nodes[at]) {
 			hops++
-			t = first[at].etype
 			at = first[at].parent
 		}
 		from, to := at, id
