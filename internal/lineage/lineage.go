@@ -141,7 +141,8 @@ type Node struct {
 func (n *Node) Ref() string { return string(n.Type) + ":" + n.Key }
 
 // Label is a short human name for the node: "fraud v3" for a model
-// version, the key otherwise.
+// version, "name (id)" for a named run, an image's reference, the key
+// otherwise.
 func (n *Node) Label() string {
 	if n.Type == NodeModelVersion {
 		var a struct {
@@ -154,6 +155,14 @@ func (n *Node) Label() string {
 	}
 	if n.Type == NodeRun && n.Name != "" && n.Name != n.Key {
 		return n.Name + " (" + n.Key + ")"
+	}
+	if n.Type == NodeImage && n.Name != "" {
+		var a struct {
+			Reference string `json:"reference"`
+		}
+		if json.Unmarshal(n.Attrs, &a) == nil && a.Reference != "" {
+			return a.Reference
+		}
 	}
 	return n.Key
 }
