@@ -32,6 +32,12 @@ func resolve(ctx context.Context, r Reader, ref Ref) (*Node, error) {
 			}
 			v, err = r.ResolveModelVersion(ctx, model, n)
 		} else {
+			// By id, the graph answers first: a version deleted from the
+			// registry keeps its lineage.
+			n, err := r.GetNode(ctx, NodeModelVersion, ref.Key)
+			if !steward.IsCode(err, steward.CodeNotFound) {
+				return n, err
+			}
 			v, err = r.ModelVersionByID(ctx, ref.Key)
 		}
 		if err != nil {
@@ -398,90 +404,79 @@ func (s *Service) Trace(ctx context.Context, q TraceRequest) (*TraceResult, erro
 	if root.ID == 0 {
 		return res, nil // a Steward object no edge names yet
 	}
-	// Steps outnumber nodes when paths converge; ask for enough steps to
-	// find Limit nodes in ordinary graphs and report truncation otherwise.
-	stepLimit := min(4*q.Limit, 4*MaxTraceMax) + 1
-	steps, err := s.store.Walk(ctx, WalkQuery{Start: root.ID, Direction: q.Direction, Depth: q.Depth, EdgeTypes: q.EdgeTypes, Limit: stepLimit})
+	w, err := s.store.Walk(ctx, WalkQuery{Start: root.ID, Direction: q.Direction, Depth: q.Depth, EdgeTypes: q.EdgeTypes, Limit: q.Limit})
 	if err != nil {
 		return nil, err
 	}
-	res.Truncated = len(steps) >= stepLimit
-	return assemble(res, steps, q), nil
+	return assemble(res, w, q), nil
 }
 
-// assemble turns walk steps into a trace: first sighting of each node (its
-// least depth, as the walk is breadth first), the edges followed, and with a
-// node type filter the paths between kept nodes collapsed into one edge.
-func assemble(res *TraceResult, steps []Step, q TraceRequest) *TraceResult {
-	type seen struct {
-		depth  int
-		parent int64
-		etype  EdgeType
-	}
-	first := map[int64]seen{}
-	nodes := map[int64]*Node{}
-	var order []int64
-	type ekey struct {
-		from, to int64
-		t        EdgeType
-	}
-	edgeSeen := map[ekey]bool{}
-	var edges []TraceEdge
+// assemble turns a walk into a trace. Without a node type filter that is
+// the walk's nodes and edges. With one, the kept nodes are joined by one
+// edge to their nearest kept ancestor on a shortest path from the root,
+// with the type of the edge that reached them and the number of hops.
+func assemble(res *TraceResult, w *WalkResult, q TraceRequest) *TraceResult {
+	res.Truncated = w.Truncated
 	keep := func(n *Node) bool { return len(q.NodeTypes) == 0 || slices.Contains(q.NodeTypes, n.Type) }
-	for _, st := range steps {
-		if _, ok := first[st.Node.ID]; !ok {
-			if len(order) >= q.Limit {
-				res.Truncated = true
-				continue
-			}
-			first[st.Node.ID] = seen{st.Depth, st.Parent, st.EdgeType}
-			nodes[st.Node.ID] = st.Node
-			order = append(order, st.Node.ID)
-		}
-		if st.Parent == 0 || len(q.NodeTypes) > 0 {
-			continue
-		}
-		if _, ok := first[st.Parent]; !ok {
-			continue
-		}
-		from, to := st.Parent, st.Node.ID
-		if q.Direction == Upstream {
-			from, to = to, from
-		}
-		if k := (ekey{from, to, st.EdgeType}); !edgeSeen[k] {
-			edgeSeen[k] = true
-			edges = append(edges, TraceEdge{From: from, To: to, Type: st.EdgeType})
+	rootID := res.Root.ID
+	depth := map[int64]int{}
+	nodes := map[int64]*Node{}
+	for _, r := range w.Nodes {
+		depth[r.Node.ID] = r.Depth
+		nodes[r.Node.ID] = r.Node
+		if r.Node.ID == rootID || keep(r.Node) {
+			res.Nodes = append(res.Nodes, TraceNode{Node: r.Node, Depth: r.Depth})
 		}
 	}
-	rootID := res.Root.ID
-	for _, id := range order {
-		n := nodes[id]
-		if id != rootID && !keep(n) {
+	if len(q.NodeTypes) == 0 {
+		for _, e := range w.Edges {
+			res.Edges = append(res.Edges, TraceEdge{From: e.From, To: e.To, Type: e.Type})
+		}
+		return res
+	}
+	// parent is a node one level nearer the root joined to id, and the
+	// type of that edge: the shortest-path tree of the walk.
+	type link struct {
+		parent int64
+		t      EdgeType
+	}
+	parent := map[int64]link{}
+	for _, e := range w.Edges {
+		near, far := e.From, e.To
+		if q.Direction == Upstream {
+			near, far = e.To, e.From
+		}
+		if _, ok := parent[far]; !ok && depth[near] == depth[far]-1 {
+			parent[far] = link{near, e.Type}
+		}
+	}
+	for _, tn := range res.Nodes {
+		id := tn.Node.ID
+		if id == rootID {
 			continue
 		}
-		res.Nodes = append(res.Nodes, TraceNode{Node: n, Depth: first[id].depth})
-		if len(q.NodeTypes) == 0 || id == rootID {
+		l, ok := parent[id]
+		if !ok {
 			continue
 		}
-		// Walk the breadth-first tree up to the nearest kept ancestor; the
-		// collapsed edge keeps the type of the edge that reached this node.
-		hops, at, t := 1, first[id].parent, first[id].etype
+		hops, at := 1, l.parent
 		for at != rootID && !keep(nodes[at]) {
+			p, ok := parent[at]
+			if !ok {
+				break
+			}
 			hops++
-			at = first[at].parent
+			at = p.parent
 		}
 		from, to := at, id
 		if q.Direction == Upstream {
 			from, to = to, from
 		}
-		e := TraceEdge{From: from, To: to, Type: t}
+		e := TraceEdge{From: from, To: to, Type: l.t}
 		if hops > 1 {
 			e.Hops = hops
 		}
-		edges = append(edges, e)
-	}
-	if edges != nil {
-		res.Edges = edges
+		res.Edges = append(res.Edges, e)
 	}
 	return res
 }

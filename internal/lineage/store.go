@@ -58,22 +58,28 @@ type NodeFilter struct {
 	KeyPrefix string
 }
 
-// Step is one row of a walk: node reached at depth through an edge from
-// parent (0 and "" for the start).
-type Step struct {
-	Node     *Node
-	Depth    int
-	Parent   int64
-	EdgeType EdgeType
-}
-
 // WalkQuery is a bounded traversal.
 type WalkQuery struct {
 	Start     int64
 	Direction Direction
 	Depth     int        // 1..MaxDepth
 	EdgeTypes []EdgeType // only these (all when empty)
-	Limit     int        // at most this many steps
+	Limit     int        // at most this many nodes (nearest first)
+}
+
+// Reached is a node a walk reached, at its least depth.
+type Reached struct {
+	Node  *Node
+	Depth int
+}
+
+// WalkResult is what a walk found: nodes nearest first (the start at depth
+// 0), and every edge of the followed types between two of them.
+type WalkResult struct {
+	Nodes []Reached
+	Edges []Edge
+	// Truncated means more than Limit nodes were within reach.
+	Truncated bool
 }
 
 // Reader is the read side of lineage storage, scoped to the workspace in
@@ -84,11 +90,12 @@ type Reader interface {
 	NodesByID(ctx context.Context, ids []int64) ([]*Node, error)
 	ListNodes(ctx context.Context, f NodeFilter, page steward.PageRequest) ([]*Node, string, error)
 	Facets(ctx context.Context, nodeID int64) (map[string]json.RawMessage, error)
-	// Walk follows edges from q.Start breadth first. It returns one step per
-	// edge followed at each depth (a node reached along several paths
-	// appears once per path and depth, which is what bounds a walk that
-	// meets a cycle: it stops at q.Depth) and at most q.Limit steps.
-	Walk(ctx context.Context, q WalkQuery) ([]Step, error)
+	// Walk follows edges from q.Start up to q.Depth levels and returns the
+	// nodes reached at their least depth, nearest first, at most q.Limit of
+	// them, with the edges between them. A node met again (a cycle, or
+	// another path) is not walked again at the same depth, and no path
+	// goes past q.Depth, so a walk always ends.
+	Walk(ctx context.Context, q WalkQuery) (*WalkResult, error)
 	// Reach returns every node downstream of starts (the starts included),
 	// following every edge type except skip. Each node is visited once, so
 	// it ends on cycles without a depth bound.

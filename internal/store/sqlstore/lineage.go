@@ -371,49 +371,67 @@ func edgeTypeFilter(types []lineage.EdgeType, not bool) (string, []any) {
 	return " AND e.type" + op + placeholders(len(types)) + ")", args
 }
 
-// Walk follows edges breadth first from q.Start. Rows are (node, depth,
-// parent, edge type): UNION keeps one row per distinct tuple, and the depth
-// bound stops paths that go round a cycle.
-func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) ([]lineage.Step, error) {
+// Walk follows edges from q.Start. walk holds (node, depth) pairs: UNION
+// drops a pair already produced, so a node met again at the same depth is
+// not expanded twice, and the depth bound ends paths round a cycle. reached
+// keeps each node at its least depth, nearest first, up to the limit; the
+// outer query returns each reached node with the edges (of the followed
+// types) that join it to other reached nodes on the side the walk came
+// from. "+" keeps SQLite from driving that join through the IN list.
+func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResult, error) {
 	next, cur := "e.dst", "e.src"
 	if q.Direction == lineage.Upstream {
 		next, cur = "e.src", "e.dst"
 	}
 	filter, fargs := edgeTypeFilter(q.EdgeTypes, false)
-	query := `WITH RECURSIVE walk(id, depth, parent, etype) AS (
-		SELECT CAST(? AS BIGINT), 0, CAST(NULL AS BIGINT), CAST(NULL AS TEXT)
+	query := `WITH RECURSIVE walk(id, depth) AS (
+		SELECT CAST(? AS BIGINT), 0
 		UNION
-		SELECT ` + next + `, w.depth + 1, w.id, e.type FROM walk w JOIN lineage_edges e ON ` + cur + ` = w.id
+		SELECT ` + next + `, w.depth + 1 FROM walk w JOIN lineage_edges e ON ` + cur + ` = w.id
 		WHERE w.depth < ?` + filter + `
+	), reached(id, depth) AS (
+		SELECT id, MIN(depth) FROM walk GROUP BY id ORDER BY 2, 1 LIMIT ?
 	)
-	SELECT w.depth, COALESCE(w.parent, 0), COALESCE(w.etype, ''), ` + nodeCols + `
-	FROM walk w JOIN lineage_nodes n ON n.id = w.id WHERE n.workspace = ? LIMIT ?`
+	SELECT r.depth, COALESCE(` + cur + `, 0), COALESCE(e.type, ''), COALESCE(e.label, ''), COALESCE(e.created_at, 0), ` + nodeCols + `
+	FROM reached r JOIN lineage_nodes n ON n.id = r.id
+	LEFT JOIN lineage_edges e ON ` + next + ` = r.id AND +` + cur + ` IN (SELECT id FROM reached)` + filter + `
+	WHERE n.workspace = ?
+	ORDER BY r.depth, r.id`
 	args := append([]any{q.Start, q.Depth}, fargs...)
-	args = append(args, steward.WorkspaceFrom(ctx), q.Limit)
-	var out []lineage.Step
+	args = append(append(append(args, q.Limit+1), fargs...), steward.WorkspaceFrom(ctx))
+	res := &lineage.WalkResult{}
+	var last int64
 	err := c.eachRow(ctx, func(s scanner) error {
-		var st lineage.Step
-		var et string
-		n, err := scanNode(s, &st.Depth, &st.Parent, &et)
+		var depth int
+		var other, created int64
+		var et, label string
+		n, err := scanNode(s, &depth, &other, &et, &label, &created)
 		if err != nil {
 			return err
 		}
-		st.Node, st.EdgeType = n, lineage.EdgeType(et)
-		out = append(out, st)
+		if n.ID != last {
+			res.Nodes = append(res.Nodes, lineage.Reached{Node: n, Depth: depth})
+			last = n.ID
+		}
+		if other != 0 {
+			e := lineage.Edge{From: other, To: n.ID, Type: lineage.EdgeType(et), Label: label, CreatedAt: created}
+			if q.Direction == lineage.Upstream {
+				e.From, e.To = n.ID, other
+			}
+			res.Edges = append(res.Edges, e)
+		}
 		return nil
 	}, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	// Breadth-first order is what callers rely on (a node's first row is
-	// its least depth); neither backend promises the order of a CTE's
-	// rows, so sort by depth, keeping the walk's order within a level.
-	sortStepsByDepth(out)
-	return out, nil
-}
-
-func sortStepsByDepth(steps []lineage.Step) {
-	slices.SortStableFunc(steps, func(a, b lineage.Step) int { return a.Depth - b.Depth })
+	if len(res.Nodes) > q.Limit {
+		// The deepest node is one too many: drop it and its edges.
+		drop := res.Nodes[q.Limit].Node.ID
+		res.Nodes, res.Truncated = res.Nodes[:q.Limit], true
+		res.Edges = slices.DeleteFunc(res.Edges, func(e lineage.Edge) bool { return e.From == drop || e.To == drop })
+	}
+	return res, nil
 }
 
 // Reach returns every node reachable downstream from starts (starts
