@@ -271,8 +271,7 @@ dataset the graph knows), code commits, images and external jobs.
 				row(w, "Images:", labels(p.Images))
 				row(w, "External jobs:", labels(p.ExternalJobs))
 				for _, id := range slices.Sorted(maps.Keys(p.Environments)) {
-					e := p.Environments[id]
-					row(w, "Environment of "+id+":", envSummary(e))
+					row(w, "Environment:", "run "+id+": "+envSummary(p.Environments[id]))
 				}
 			})
 		},

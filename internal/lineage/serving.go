@@ -269,14 +269,19 @@ type Provenance struct {
 	Trace         *TraceResult            `json:"trace"`
 }
 
-// PredictionProvenance answers "what produced prediction batch P":
-// deployment → model version → run → datasets, code and image, to any depth
-// up to MaxDepth.
+// PredictionProvenance answers "what produced prediction batch P": the
+// deployment and model version that served it → the runs behind the version
+// → their datasets, code and images, to any depth up to MaxDepth. Other
+// versions the deployment served at other times are not part of it.
 func (s *Service) PredictionProvenance(ctx context.Context, batchID string) (*Provenance, error) {
 	if err := steward.ValidateName("prediction batch id", batchID); err != nil {
 		return nil, err
 	}
-	tr, err := s.Trace(ctx, TraceRequest{Node: string(NodePredictionBatch) + ":" + batchID, Direction: Upstream, Depth: MaxDepth, Limit: MaxTraceMax})
+	// Everything but deployed_as: the batch came from the version that
+	// served it, not from every version its deployment ever served.
+	follow := slices.DeleteFunc(slices.Clone(EdgeTypes), func(t EdgeType) bool { return t == EdgeDeployedAs })
+	tr, err := s.Trace(ctx, TraceRequest{Node: string(NodePredictionBatch) + ":" + batchID, Direction: Upstream, Depth: MaxDepth,
+		Limit: MaxTraceMax, EdgeTypes: follow})
 	if steward.IsCode(err, steward.CodeNotFound) {
 		return nil, steward.Errorf(steward.CodeNotFound, "prediction batch %q does not exist", batchID)
 	}

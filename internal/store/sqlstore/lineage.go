@@ -377,7 +377,9 @@ func edgeTypeFilter(types []lineage.EdgeType, not bool) (string, []any) {
 // keeps each node at its least depth, nearest first, up to the limit; the
 // outer query returns each reached node with the edges (of the followed
 // types) that join it to other reached nodes on the side the walk came
-// from. "+" keeps SQLite from driving that join through the IN list.
+// from. "+" keeps SQLite from driving that join through the IN list. Only
+// edge columns the indexes hold are read, so both backends answer from the
+// edge indexes alone (index-only scans) without touching the table.
 func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResult, error) {
 	next, cur := "e.dst", "e.src"
 	if q.Direction == lineage.Upstream {
@@ -392,7 +394,7 @@ func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResul
 	), reached(id, depth) AS (
 		SELECT id, MIN(depth) FROM walk GROUP BY id ORDER BY 2, 1 LIMIT ?
 	)
-	SELECT r.depth, COALESCE(` + cur + `, 0), COALESCE(e.type, ''), COALESCE(e.label, ''), COALESCE(e.created_at, 0), ` + nodeCols + `
+	SELECT r.depth, COALESCE(` + cur + `, 0), COALESCE(e.type, ''), ` + nodeCols + `
 	FROM reached r JOIN lineage_nodes n ON n.id = r.id
 	LEFT JOIN lineage_edges e ON ` + next + ` = r.id AND +` + cur + ` IN (SELECT id FROM reached)` + filter + `
 	WHERE n.workspace = ?
@@ -403,9 +405,9 @@ func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResul
 	var last int64
 	err := c.eachRow(ctx, func(s scanner) error {
 		var depth int
-		var other, created int64
-		var et, label string
-		n, err := scanNode(s, &depth, &other, &et, &label, &created)
+		var other int64
+		var et string
+		n, err := scanNode(s, &depth, &other, &et)
 		if err != nil {
 			return err
 		}
@@ -414,7 +416,7 @@ func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResul
 			last = n.ID
 		}
 		if other != 0 {
-			e := lineage.Edge{From: other, To: n.ID, Type: lineage.EdgeType(et), Label: label, CreatedAt: created}
+			e := lineage.Edge{From: other, To: n.ID, Type: lineage.EdgeType(et)}
 			if q.Direction == lineage.Upstream {
 				e.From, e.To = n.ID, other
 			}
