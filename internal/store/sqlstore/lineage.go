@@ -60,27 +60,29 @@ func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
 			n.ID, n.CreatedAt = id, created
 		}
 	}
+	// One statement finds every given node, whatever its type: a VALUES
+	// list joined to the (workspace, type, key) index (a row-value IN list
+	// would make SQLite scan the table).
 	lookup := func(keys []nk) error {
-		byType := map[lineage.NodeType][]any{}
-		for _, k := range keys {
-			byType[k.t] = append(byType[k.t], k.key)
-		}
-		for t, ks := range byType {
-			for start := 0; start < len(ks); start += idChunk {
-				part := ks[start:min(start+idChunk, len(ks))]
-				err := c.eachRow(ctx, func(s scanner) error {
-					var id, created int64
-					var key string
-					if err := s.Scan(&id, &key, &created); err != nil {
-						return err
-					}
-					set(t, key, id, created)
-					return nil
-				}, `SELECT id, key, created_at FROM lineage_nodes WHERE workspace = ? AND type = ? AND key IN (`+placeholders(len(part))+`)`,
-					append([]any{ws, string(t)}, part...)...)
-				if err != nil {
+		for start := 0; start < len(keys); start += 200 {
+			part := keys[start:min(start+200, len(keys))]
+			args := make([]any, 0, 1+2*len(part))
+			for _, k := range part {
+				args = append(args, string(k.t), k.key)
+			}
+			args = append(args, ws)
+			err := c.eachRow(ctx, func(s scanner) error {
+				var id, created int64
+				var t, key string
+				if err := s.Scan(&id, &t, &key, &created); err != nil {
 					return err
 				}
+				set(lineage.NodeType(t), key, id, created)
+				return nil
+			}, `SELECT n.id, n.type, n.key, n.created_at FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+
+				`) v JOIN lineage_nodes n ON n.workspace = ? AND n.type = v.column1 AND n.key = v.column2`, args...)
+			if err != nil {
+				return err
 			}
 		}
 		return nil
