@@ -171,9 +171,24 @@ func (s *Service) IngestOpenLineage(ctx context.Context, body []byte) (*IngestRe
 		return res, nil
 	}
 	p := ev.plan()
+	// Most of an event's nodes exist already (its job, its input tables):
+	// find them on a read connection, so the write transaction, which
+	// SQLite runs one at a time, only inserts.
+	if err := s.store.FindNodes(ctx, p.nodes); err != nil {
+		return nil, err
+	}
+	found := make([]int64, len(p.nodes))
+	for i, n := range p.nodes {
+		found[i] = n.ID
+	}
 	now := s.millis()
 	err = s.store.Update(ctx, func(r Repo) error {
 		res.Status, res.EdgesAdded = "recorded", 0
+		// An earlier attempt of this function may have set ids of nodes it
+		// inserted in a transaction that was then rolled back.
+		for i, n := range p.nodes {
+			n.ID = found[i]
+		}
 		fresh, err := r.RecordOpenLineage(ctx, &StoredEvent{Digest: ev.Digest, Kind: ev.Kind, EventType: ev.EventType,
 			EventTime: ev.EventTime.UnixMilli(), Job: p.job, RunID: p.runID, Body: ev.Canonical, ReceivedAt: now})
 		if err != nil {
@@ -182,9 +197,6 @@ func (s *Service) IngestOpenLineage(ctx context.Context, body []byte) (*IngestRe
 		if !fresh {
 			res.Status = "duplicate"
 			return nil
-		}
-		for _, n := range p.nodes {
-			n.ID = 0
 		}
 		if err := r.EnsureNodes(ctx, p.nodes); err != nil {
 			return err

@@ -14,7 +14,9 @@ import (
 type Writer interface {
 	// EnsureNodes creates the nodes that do not exist yet, by (type, key) in
 	// the workspace of ctx, and sets ID and CreatedAt of every node given.
-	// Nodes that exist are left as they are.
+	// Nodes that exist are left as they are; a node whose ID is set is
+	// taken as stored (nodes are never deleted, so an id once read stays
+	// valid).
 	EnsureNodes(ctx context.Context, nodes []*Node) error
 	// AddEdges inserts the edges that do not exist yet (same from, to and
 	// type) and returns how many were new.
@@ -87,6 +89,8 @@ type WalkResult struct {
 type Reader interface {
 	TxReader
 	GetNode(ctx context.Context, t NodeType, key string) (*Node, error)
+	// FindNodes sets ID and CreatedAt of those given nodes that exist.
+	FindNodes(ctx context.Context, nodes []*Node) error
 	NodesByID(ctx context.Context, ids []int64) ([]*Node, error)
 	ListNodes(ctx context.Context, f NodeFilter, page steward.PageRequest) ([]*Node, string, error)
 	Facets(ctx context.Context, nodeID int64) (map[string]json.RawMessage, error)

@@ -35,9 +35,19 @@ func scanNode(s scanner, extra ...any) (*lineage.Node, error) {
 // backends' limits on bound parameters.
 const idChunk = 1000
 
+// FindNodes sets the ID and CreatedAt of the given nodes that exist.
+func (c conn) FindNodes(ctx context.Context, nodes []*lineage.Node) error {
+	return c.ensureNodes(ctx, nodes, false)
+}
+
 // EnsureNodes creates missing nodes by (workspace, type, key) and sets the
-// ID and CreatedAt of every node given, existing or new.
+// ID and CreatedAt of every node given; nodes whose ID is set already are
+// taken as stored.
 func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
+	return c.ensureNodes(ctx, nodes, true)
+}
+
+func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create bool) error {
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -49,6 +59,9 @@ func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
 	byKey := map[nk][]*lineage.Node{}
 	var order []nk
 	for _, n := range nodes {
+		if n.ID != 0 {
+			continue
+		}
 		k := nk{n.Type, n.Key}
 		if _, ok := byKey[k]; !ok {
 			order = append(order, k)
@@ -87,8 +100,14 @@ func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
 		}
 		return nil
 	}
+	if len(order) == 0 {
+		return nil
+	}
 	if err := lookup(order); err != nil {
 		return err
+	}
+	if !create {
+		return nil
 	}
 	var missing []nk
 	for _, k := range order {
