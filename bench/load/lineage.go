@@ -45,7 +45,9 @@ const (
 func lineageRun(ctx context.Context, c *config, scenario string) error {
 	if scenario == "openlineage" {
 		return withLineageServer(ctx, c, false, func(base string, d *database) error {
-			return newLoader(base, c).openLineage(ctx, c, d)
+			l := newLoader(base, c)
+			l.pid = serverPID
+			return l.openLineage(ctx, c, d)
 		})
 	}
 	if !c.start {
@@ -67,6 +69,7 @@ func lineageRun(ctx context.Context, c *config, scenario string) error {
 	}
 	return withLineageServer(ctx, c, true, func(base string, _ *database) error {
 		l := newLoader(base, c)
+		l.pid = serverPID
 		if scenario == "lineage-impact" {
 			return l.lineageImpact(ctx, c, &st)
 		}
@@ -184,18 +187,15 @@ func (l *loader) openLineage(ctx context.Context, c *config, d *database) error 
 	var seq atomic.Int64
 	var sent []atomic.Bool // which event numbers were acknowledged
 	sent = make([]atomic.Bool, 1<<22)
-	post := func(label string, i int, want int) error {
-		return l.call(ctx, "POST", "/api/v1/lineage", storetest.OpenLineageBenchEvent(i), want, nil)
-	}
 	do := func(ctx context.Context, _ *mrand.Rand) (string, error) {
 		i := int(seq.Add(1))
-		err := post("ingest", i, http.StatusCreated)
+		err := l.call(ctx, "POST", "/api/v1/lineage", storetest.OpenLineageBenchEvent(i), http.StatusCreated, nil)
 		if err == nil && i < len(sent) {
 			sent[i].Store(true)
 		}
 		return "ingest", err
 	}
-	fmt.Printf("# each request: POST /api/v1/lineage with a new OpenLineage COMPLETE RunEvent (%d bytes; 200 jobs, 2 inputs of 10,000 tables, 1 versioned output, 5 facets)\n",
+	fmt.Printf("# each request: POST /api/v1/lineage with a new OpenLineage COMPLETE RunEvent (%d bytes; 200 jobs, 2 inputs of 10,000 tables, 1 versioned output, 6 facets)\n",
 		len(storetest.OpenLineageBenchEvent(1)))
 	rec := l.load(ctx, []op{do})
 	sums := rec.report(os.Stdout, l.window)

@@ -303,8 +303,8 @@ func pickDistinct(rnd *rand.Rand, from []int64, n int) []int64 {
 
 // OpenLineageBenchEvent is event i of an Airflow-like stream: a COMPLETE
 // RunEvent of one of 200 jobs, with a new run id, reading two of 10,000
-// tables and writing a version of one of 2,000, with schema and statistics
-// facets (about 1.6 KB). The same i gives the same bytes, so replaying a
+// tables and writing a version of one of 2,000, with schema, version and
+// statistics facets (about 2.7 KB). The same i gives the same bytes, so replaying a
 // stream replays identical events.
 func OpenLineageBenchEvent(i int) []byte {
 	h := fmt.Sprintf("%016x%016x", splitmix(uint64(i)), splitmix(uint64(i)+7))
