@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,7 @@ import (
 	"github.com/steward-registry/steward/internal/store/storetest"
 )
 
-var lineageScenarios = []string{"lineage-trace", "lineage-impact", "openlineage"}
+var lineageScenarios = []string{"lineage-queries", "lineage-trace", "lineage-impact", "openlineage"}
 
 func isLineageScenario(s string) bool {
 	for _, l := range lineageScenarios {
@@ -70,10 +71,19 @@ func lineageRun(ctx context.Context, c *config, scenario string) error {
 	return withLineageServer(ctx, c, true, func(base string, _ *database) error {
 		l := newLoader(base, c)
 		l.pid = serverPID
-		if scenario == "lineage-impact" {
+		switch scenario {
+		case "lineage-impact":
 			return l.lineageImpact(ctx, c, &st)
+		case "lineage-trace":
+			return l.lineageTrace(ctx, c, &st)
 		}
-		return l.lineageTrace(ctx, c, &st)
+		// lineage-queries: both on one seeded server (seeding takes longer
+		// than measuring).
+		if err := l.lineageTrace(ctx, c, &st); err != nil {
+			return err
+		}
+		fmt.Println()
+		return l.lineageImpact(ctx, c, &st)
 	})
 }
 
@@ -129,27 +139,27 @@ func (l *loader) lineageTrace(ctx context.Context, c *config, st *storetest.Seed
 		return errors.New("the seed returned no node refs")
 	}
 	var nodes, calls atomic.Int64
-	trace := func(dir string) op {
-		label := "trace-" + dir
-		return func(ctx context.Context, r *mrand.Rand) (string, error) {
-			var out struct {
-				Nodes []struct{} `json:"nodes"`
-			}
-			q := url.Values{"node": {refs[r.IntN(len(refs))]}, "direction": {dir}, "depth": {"10"}}
-			err := l.call(ctx, "GET", "/api/v1/lineage/trace?"+q.Encode(), nil, http.StatusOK, &out)
-			nodes.Add(int64(len(out.Nodes)))
-			calls.Add(1)
-			return label, err
+	// One op picks the direction per request, so one client measures both.
+	trace := func(ctx context.Context, r *mrand.Rand) (string, error) {
+		dir := "upstream"
+		if r.IntN(2) == 1 {
+			dir = "downstream"
 		}
+		var out struct {
+			Nodes []struct{} `json:"nodes"`
+		}
+		q := url.Values{"node": {refs[r.IntN(len(refs))]}, "direction": {dir}, "depth": {"10"}}
+		err := l.call(ctx, "GET", "/api/v1/lineage/trace?"+q.Encode(), nil, http.StatusOK, &out)
+		nodes.Add(int64(len(out.Nodes)))
+		calls.Add(1)
+		return "trace-" + dir, err
 	}
 	fmt.Printf("# each request: GET /api/v1/lineage/trace?node=<random of %d sampled nodes of every type>&direction=upstream|downstream&depth=10 (limit 1000 nodes)\n", len(refs))
-	ops := []op{trace("upstream"), trace("downstream")}
-	rec := l.load(ctx, ops)
-	sums := rec.report(os.Stdout, l.window)
-	fmt.Printf("# %.1f nodes per trace on average\n", float64(nodes.Load())/float64(max(1, calls.Load())))
-	goal(sums, traceGoal)
-	results = append(results, result{Scenario: "lineage-trace", Backend: backendName(c), Ops: sums})
-	return failed(sums)
+	return l.measure(ctx, c, "lineage-trace", []op{trace}, traceGoal, func() {
+		fmt.Printf("# %.1f nodes per trace on average\n", float64(nodes.Load())/float64(max(1, calls.Load())))
+		nodes.Store(0)
+		calls.Store(0)
+	})
 }
 
 // lineageImpact loops "which production deployments use data derived from
@@ -171,13 +181,13 @@ func (l *loader) lineageImpact(ctx context.Context, c *config, st *storetest.See
 		return "impact", err
 	}
 	fmt.Printf("# each request: GET /api/v1/lineage/impact?dataset=<random of %d raw datasets, 5 versions each>&environment=production\n", len(st.RawDatasets))
-	rec := l.load(ctx, []op{do})
-	sums := rec.report(os.Stdout, l.window)
-	n := float64(max(1, calls.Load()))
-	fmt.Printf("# %.0f downstream nodes and %.1f production deployments per query on average\n", float64(reached.Load())/n, float64(deps.Load())/n)
-	goal(sums, impactGoal)
-	results = append(results, result{Scenario: "lineage-impact", Backend: backendName(c), Ops: sums})
-	return failed(sums)
+	return l.measure(ctx, c, "lineage-impact", []op{do}, impactGoal, func() {
+		n := float64(max(1, calls.Load()))
+		fmt.Printf("# %.0f downstream nodes and %.1f production deployments per query on average\n", float64(reached.Load())/n, float64(deps.Load())/n)
+		reached.Store(0)
+		deps.Store(0)
+		calls.Store(0)
+	})
 }
 
 // openLineage posts new events (closed loop), then replays the events the
@@ -272,6 +282,69 @@ func lineageCounts(ctx context.Context, d *database) (string, error) {
 		parts = append(parts, fmt.Sprintf("%s=%d", t, n))
 	}
 	return strings.Join(parts, " "), nil
+}
+
+// phase is one load shape the lineage queries are measured under, on the
+// same seeded server: "N" is N closed-loop clients, "rate:R" an open loop
+// of R requests/s (over at most -clients workers).
+type phase struct {
+	clients int
+	rate    float64
+}
+
+func (p phase) String() string {
+	if p.rate > 0 {
+		return fmt.Sprintf("open loop %.0f req/s", p.rate)
+	}
+	return fmt.Sprintf("%d closed-loop client(s)", p.clients)
+}
+
+func parsePhases(s string, clients int) ([]phase, error) {
+	var out []phase
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if r, ok := strings.CutPrefix(f, "rate:"); ok {
+			v, err := strconv.ParseFloat(r, 64)
+			if err != nil || v <= 0 {
+				return nil, fmt.Errorf("-lineage-loads: %q is not rate:<requests per second>", f)
+			}
+			out = append(out, phase{clients: clients, rate: v})
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-lineage-loads: %q is not a number of clients or rate:<r>", f)
+		}
+		out = append(out, phase{clients: n})
+	}
+	return out, nil
+}
+
+// measure runs ops under every phase of -lineage-loads and checks each
+// operation's p99 against limit.
+func (l *loader) measure(ctx context.Context, c *config, scenario string, ops []op, limit time.Duration, after func()) error {
+	phases, err := parsePhases(c.lineageLoads, c.clients)
+	if err != nil {
+		return err
+	}
+	for i, p := range phases {
+		if i > 0 {
+			fmt.Println()
+		}
+		fmt.Printf("## %s: %s, %v measured after %v warm-up, loadavg %s\n", scenario, p, l.window, l.warmup, loadAvg())
+		l.clients, l.rate = p.clients, p.rate
+		rec := l.load(ctx, ops)
+		sums := rec.report(os.Stdout, l.window)
+		if after != nil {
+			after()
+		}
+		goal(sums, limit)
+		results = append(results, result{Scenario: scenario + " (" + p.String() + ")", Backend: backendName(c), Ops: sums})
+		if err := failed(sums); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func failed(sums []summary) error {

@@ -57,6 +57,7 @@ type config struct {
 	paramRuns   int
 	// Lineage workloads
 	lineageNodes int
+	lineageLoads string
 	lineageSeed  func(ctx context.Context, d *database) error
 }
 
@@ -66,7 +67,7 @@ func main() {
 	flag.BoolVar(&c.start, "start", false, "build and start a server of our own on a temporary home (needed for upload-download RSS and cold-start)")
 	flag.StringVar(&c.db, "db", "sqlite", "with -start: 'sqlite' (a file in the temporary home) or a postgres:// DSN (a fresh schema is created and dropped)")
 	flag.StringVar(&c.bin, "bin", "", "with -start: steward binary to run (default: go build ./cmd/steward into the temporary directory)")
-	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start | MLflow: create-run | log-batch-10 | log-batch-500 | log-param-batch-100 | search-runs | search-experiments | model-versions | search-model-versions, or mlflow for all of these | lineage-trace | lineage-impact | openlineage; a comma-separated list runs in order, each on a fresh server (or seed: only seed a database with -models and keep it, for EXPLAIN; seed-lineage: the same with a -lineage-nodes graph)")
+	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start | MLflow: create-run | log-batch-10 | log-batch-500 | log-param-batch-100 | search-runs | search-experiments | model-versions | search-model-versions, or mlflow for all of these | lineage-queries (trace then impact on one seeded graph) | lineage-trace | lineage-impact | openlineage; a comma-separated list runs in order, each on a fresh server (or seed: only seed a database with -models and keep it, for EXPLAIN; seed-lineage: the same with a -lineage-nodes graph)")
 	flag.IntVar(&c.clients, "clients", 20, "concurrent clients (closed loop: each sends its next request when the previous one answered)")
 	flag.Float64Var(&c.rate, "rate", 0, "open loop: send this many requests per second (spread over at most -clients concurrent requests) instead of the closed loop")
 	flag.DurationVar(&c.duration, "duration", 15*time.Second, "measured time per scenario (at most 2m)")
@@ -79,6 +80,7 @@ func main() {
 	flag.StringVar(&c.runsList, "search-runs", "2000,100000", "search-runs: runs in the searched experiment (seeded); a comma-separated list runs the workload once per size")
 	flag.IntVar(&c.experiments, "experiments", 500, "search-experiments: experiments to create")
 	flag.IntVar(&c.versions, "versions", 2000, "search-model-versions: model versions to create (100 per registered model)")
+	flag.StringVar(&c.lineageLoads, "lineage-loads", "1,rate:100,20", "lineage-trace, lineage-impact: load shapes measured one after another on the same seeded server: N closed-loop clients, or rate:R requests/s")
 	flag.IntVar(&c.lineageNodes, "lineage-nodes", 1_000_000, "lineage-trace, lineage-impact: nodes of the seeded graph (edges are about twice as many)")
 	flag.IntVar(&c.paramRuns, "param-runs", 40000, "log-param-batch-100: runs made before the measurement, one per request (seeded into the database with -seed sql)")
 	flag.StringVar(&c.tmp, "tmpdir", os.TempDir(), "directory for server homes and upload-download files (must be on a real disk, not tmpfs)")
