@@ -23,6 +23,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/steward-registry/steward/internal/store"
+	"github.com/steward-registry/steward/internal/store/storetest"
 )
 
 const maxDuration = 2 * time.Minute
@@ -52,6 +55,10 @@ type config struct {
 	experiments int
 	versions    int
 	paramRuns   int
+	// Lineage workloads
+	lineageNodes int
+	lineageLoads string
+	lineageSeed  func(ctx context.Context, d *database) error
 }
 
 func main() {
@@ -60,7 +67,7 @@ func main() {
 	flag.BoolVar(&c.start, "start", false, "build and start a server of our own on a temporary home (needed for upload-download RSS and cold-start)")
 	flag.StringVar(&c.db, "db", "sqlite", "with -start: 'sqlite' (a file in the temporary home) or a postgres:// DSN (a fresh schema is created and dropped)")
 	flag.StringVar(&c.bin, "bin", "", "with -start: steward binary to run (default: go build ./cmd/steward into the temporary directory)")
-	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start | MLflow: create-run | log-batch-10 | log-batch-500 | log-param-batch-100 | search-runs | search-experiments | model-versions | search-model-versions, or mlflow for all of these; a comma-separated list runs in order, each on a fresh server (or seed: only seed a database with -models and keep it, for EXPLAIN)")
+	flag.StringVar(&c.scenario, "scenario", "", "create-versions | list-models | search-models | upload-download | cold-start | MLflow: create-run | log-batch-10 | log-batch-500 | log-param-batch-100 | search-runs | search-experiments | model-versions | search-model-versions, or mlflow for all of these | lineage-queries (trace then impact on one seeded graph) | lineage-trace | lineage-impact | openlineage; a comma-separated list runs in order, each on a fresh server (or seed: only seed a database with -models and keep it, for EXPLAIN; seed-lineage: the same with a -lineage-nodes graph)")
 	flag.IntVar(&c.clients, "clients", 20, "concurrent clients (closed loop: each sends its next request when the previous one answered)")
 	flag.Float64Var(&c.rate, "rate", 0, "open loop: send this many requests per second (spread over at most -clients concurrent requests) instead of the closed loop")
 	flag.DurationVar(&c.duration, "duration", 15*time.Second, "measured time per scenario (at most 2m)")
@@ -73,6 +80,8 @@ func main() {
 	flag.StringVar(&c.runsList, "search-runs", "2000,100000", "search-runs: runs in the searched experiment (seeded); a comma-separated list runs the workload once per size")
 	flag.IntVar(&c.experiments, "experiments", 500, "search-experiments: experiments to create")
 	flag.IntVar(&c.versions, "versions", 2000, "search-model-versions: model versions to create (100 per registered model)")
+	flag.StringVar(&c.lineageLoads, "lineage-loads", "1,rate:100,20", "lineage-trace, lineage-impact: load shapes measured one after another on the same seeded server: N closed-loop clients, or rate:R requests/s")
+	flag.IntVar(&c.lineageNodes, "lineage-nodes", 1_000_000, "lineage-trace, lineage-impact: nodes of the seeded graph (edges are about twice as many)")
 	flag.IntVar(&c.paramRuns, "param-runs", 40000, "log-param-batch-100: runs made before the measurement, one per request (seeded into the database with -seed sql)")
 	flag.StringVar(&c.tmp, "tmpdir", os.TempDir(), "directory for server homes and upload-download files (must be on a real disk, not tmpfs)")
 	flag.BoolVar(&c.keepTmp, "keep", false, "keep the temporary server home (for inspection)")
@@ -101,7 +110,7 @@ func run(ctx context.Context, c *config) error {
 	if c.warmup < 0 || c.warmup > 30*time.Second {
 		return errors.New("-warmup must be between 0 and 30s")
 	}
-	if c.scenario == "seed" {
+	if c.scenario == "seed" || c.scenario == "seed-lineage" {
 		c.start = true
 	}
 	if (c.server == "") == !c.start {
@@ -142,7 +151,7 @@ func run(ctx context.Context, c *config) error {
 	}
 	needBin := false
 	for _, s := range scenarios {
-		needBin = needBin || (s != "seed")
+		needBin = needBin || (s != "seed" && s != "seed-lineage")
 	}
 	if c.start && c.bin == "" && needBin {
 		if err := os.MkdirAll(c.tmp, 0o700); err != nil {
@@ -233,9 +242,30 @@ func runOne(ctx context.Context, c *config, scenario string, runs int) error {
 		}
 		fmt.Printf("# seeded %d models, %d versions in %v; kept: home %s, database %s\n", st.Models, st.Versions, st.Took.Round(time.Millisecond), d.home, d.openPath())
 		return nil
+	case "seed-lineage":
+		d, err := newDatabase(ctx, c.db, c.tmp)
+		if err != nil {
+			return err
+		}
+		db, err := store.Open(ctx, d.openPath(), nil)
+		if err != nil {
+			d.cleanup()
+			return err
+		}
+		defer db.Close()
+		st, err := storetest.SeedLineage(ctx, db, storetest.SeedLineageOptions{Nodes: c.lineageNodes})
+		if err != nil {
+			d.cleanup()
+			return err
+		}
+		fmt.Printf("# seeded %d nodes, %d edges in %v; kept: home %s, database %s\n", st.Nodes, st.Edges, st.Took.Round(time.Millisecond), d.home, d.openPath())
+		return nil
 	case "":
 		flag.Usage()
 		return errors.New("-scenario is required")
+	}
+	if isLineageScenario(scenario) {
+		return lineageRun(ctx, c, scenario)
 	}
 	if isMLflowScenario(scenario) {
 		return mlflowRun(ctx, c, scenario, runs)

@@ -61,6 +61,8 @@ func readOf(perm steward.Permission) steward.Permission {
 		return steward.PermArtifactRead
 	case strings.HasPrefix(string(perm), "workspace."):
 		return steward.PermWorkspaceRead
+	case strings.HasPrefix(string(perm), "lineage."):
+		return steward.PermLineageRead
 	}
 	return perm
 }

@@ -28,7 +28,7 @@ const (
 
 var viewerPerms = []steward.Permission{
 	steward.PermModelRead, steward.PermExperimentRead, steward.PermArtifactRead,
-	steward.PermProjectRead, steward.PermWorkspaceRead,
+	steward.PermProjectRead, steward.PermWorkspaceRead, steward.PermLineageRead,
 }
 
 func with(base []steward.Permission, more ...steward.Permission) []steward.Permission {
@@ -36,7 +36,7 @@ func with(base []steward.Permission, more ...steward.Permission) []steward.Permi
 }
 
 var developerPerms = with(viewerPerms, steward.PermModelCreate, steward.PermModelWrite,
-	steward.PermExperimentWrite, steward.PermArtifactWrite)
+	steward.PermExperimentWrite, steward.PermArtifactWrite, steward.PermLineageWrite)
 
 // Policy is the one declarative table of who may do what. Enforcement
 // (Authorizer), the route table's documentation and docs/security.md are all
@@ -46,8 +46,8 @@ var Policy = []struct {
 	Description string
 	Permissions []steward.Permission
 }{
-	{RoleViewer, "Reads models, versions, artifacts, experiments and runs.", viewerPerms},
-	{RoleDeveloper, "Viewer, plus registers models and versions, logs experiments and runs, uploads artifacts.", developerPerms},
+	{RoleViewer, "Reads models, versions, artifacts, experiments, runs, datasets and lineage.", viewerPerms},
+	{RoleDeveloper, "Viewer, plus registers models, versions and datasets, logs experiments and runs, uploads artifacts, records lineage.", developerPerms},
 	{RoleValidator, "Viewer, plus signs off validation reviews (never of versions they authored).",
 		with(viewerPerms, steward.PermModelValidate)},
 	{RoleDeployer, "Viewer, plus moves versions between stages and aliases (promotion, rollback).",
@@ -65,7 +65,8 @@ var Permissions = []steward.Permission{
 	steward.PermModelRead, steward.PermModelCreate, steward.PermModelWrite, steward.PermModelStage,
 	steward.PermModelValidate, steward.PermModelManage, steward.PermExperimentRead, steward.PermExperimentWrite,
 	steward.PermArtifactRead, steward.PermArtifactWrite, steward.PermProjectRead, steward.PermProjectManage,
-	steward.PermWorkspaceRead, steward.PermWorkspaceManage, steward.PermAuditRead, steward.PermIdentityManage,
+	steward.PermWorkspaceRead, steward.PermWorkspaceManage, steward.PermLineageRead, steward.PermLineageWrite,
+	steward.PermAuditRead, steward.PermIdentityManage,
 }
 
 // rolePerms is Policy indexed for the hot path.
@@ -99,7 +100,7 @@ func ParseRole(s string) (Role, error) {
 func LevelOf(p steward.Permission) steward.Level {
 	switch p {
 	case steward.PermModelRead, steward.PermExperimentRead, steward.PermArtifactRead, steward.PermProjectRead,
-		steward.PermWorkspaceRead, steward.PermAuditRead, steward.PermAuthenticated, steward.PermPublic:
+		steward.PermWorkspaceRead, steward.PermLineageRead, steward.PermAuditRead, steward.PermAuthenticated, steward.PermPublic:
 		return steward.LevelRead
 	case steward.PermWorkspaceManage, steward.PermIdentityManage:
 		return steward.LevelAdmin

@@ -14,6 +14,7 @@ import (
 	"github.com/steward-registry/steward/client"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/httpapi"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/storetest"
@@ -27,6 +28,7 @@ type testEnv struct {
 	url  string
 	reg  *registry.Service
 	trk  *tracking.Service
+	lin  *lineage.Service
 	opts []client.Option
 
 	mu   sync.Mutex
@@ -38,6 +40,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	db := storetest.OpenSQLite(t)
 	reg := registry.NewService(db.Registry(), nil, nil)
 	trk := tracking.NewService(db.Tracking(), nil, nil)
+	lin := lineage.NewService(db.Lineage(), nil, nil)
 	bs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +50,8 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { up.Close() })
-	api := &httpapi.API{Registry: reg, Tracking: trk, Events: db, Blobs: bs, Uploads: up, Log: slog.New(slog.DiscardHandler)}
-	e := &testEnv{t: t, reg: reg, trk: trk}
+	api := &httpapi.API{Registry: reg, Tracking: trk, Lineage: lin, Events: db, Blobs: bs, Uploads: up, Log: slog.New(slog.DiscardHandler)}
+	e := &testEnv{t: t, reg: reg, trk: trk, lin: lin}
 	mux := http.NewServeMux()
 	api.Register(mux, func(_ string, _ steward.Permission, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

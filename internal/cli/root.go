@@ -7,6 +7,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,13 +77,18 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 	f.StringVar(&g.server, "server", DefaultServer, "server URL (env STEWARD_SERVER)")
 	f.StringVar(&g.workspace, "workspace", "", "workspace to act in (env STEWARD_WORKSPACE; default \"default\")")
 	f.StringVar(&g.token, "token", "", "bearer token (env STEWARD_TOKEN)")
-	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	f.StringVarP(&g.output, "output", "o", "table", "output format: table or json (lineage commands: also dot)")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars or hints on stderr")
 	g.flags = f
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddGroup(&cobra.Group{ID: "registry", Title: "Registry commands:"})
 	for _, c := range []*cobra.Command{newModelsCmd(g), newVersionsCmd(g), newRunsCmd(g)} {
 		c.GroupID = "registry"
+		root.AddCommand(c)
+	}
+	root.AddGroup(&cobra.Group{ID: "lineage", Title: "Lineage commands:"})
+	for _, c := range []*cobra.Command{newDatasetsCmd(g), newLineageCmd(g)} {
+		c.GroupID = "lineage"
 		root.AddCommand(c)
 	}
 	root.AddGroup(&cobra.Group{ID: "access", Title: "Access commands:"})
@@ -113,9 +119,13 @@ func (g *globals) serverURL() string { return g.setting("server", "STEWARD_SERVE
 
 // client checks the global flags and returns a client configured by them.
 // Every command calls it before doing anything.
-func (g *globals) client() (*client.Client, error) {
-	if g.output != "table" && g.output != "json" {
-		return nil, usageError{fmt.Errorf("--output must be table or json, got %q", g.output)}
+func (g *globals) client() (*client.Client, error) { return g.clientOutputs("table", "json") }
+
+// clientOutputs is client for a command whose --output may be one of
+// formats (the lineage commands also draw Graphviz dot).
+func (g *globals) clientOutputs(formats ...string) (*client.Client, error) {
+	if !slices.Contains(formats, g.output) {
+		return nil, usageError{fmt.Errorf("--output must be %s, got %q", strings.Join(formats, " or "), g.output)}
 	}
 	tok := g.setting("token", "STEWARD_TOKEN")
 	if tok == "" {

@@ -29,7 +29,7 @@ an alias works too.`,
   steward versions download fraud-detector champion --dest ./serving`,
 	}
 	cmd.AddCommand(newVersionsCreateCmd(g), newVersionsGetCmd(g), newVersionsListCmd(g), newVersionsDownloadCmd(g),
-		newVersionsSetStageCmd(g), newVersionsSetAliasCmd(g), newVersionsDeleteAliasCmd(g))
+		newVersionsSetStageCmd(g), newVersionsSetAliasCmd(g), newVersionsDeleteAliasCmd(g), newVersionsCompareCmd(g))
 	return cmd
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
@@ -31,6 +32,7 @@ type API struct {
 	Registry *registry.Service
 	Tracking *tracking.Service
 	Audit    *audit.Service
+	Lineage  *lineage.Service
 	Events   EventLister
 	Blobs    blob.Store
 	Uploads  *blob.Uploads
@@ -133,7 +135,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/audit/checkpoints", steward.PermAuditRead, a.createCheckpoint},
 		{"GET", "/api/v1/audit/proofs/inclusion", steward.PermAuditRead, a.inclusionProof},
 		{"GET", "/api/v1/audit/proofs/consistency", steward.PermAuditRead, a.consistencyProof},
-	}, a.identityRoutes(), []Route{
+	}, a.identityRoutes(), a.lineageRoutes(), []Route{
 		{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/blob"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/storetest"
@@ -100,6 +101,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		Registry: registry.NewService(db.Registry(), nil, nil),
 		Tracking: tracking.NewService(db.Tracking(), nil, nil),
 		Audit:    auditSvc,
+		Lineage:  lineage.NewService(db.Lineage(), nil, nil),
 		Events:   db,
 		Blobs:    blobs,
 		Uploads:  uploads,

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/steward"
 )
 
@@ -52,6 +53,9 @@ type Reader interface {
 type Repo interface {
 	Reader
 	events.Appender
+	// Recorder records the lineage a change makes true (a version's source
+	// run) in the change's transaction.
+	lineage.Recorder
 
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 

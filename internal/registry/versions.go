@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/steward"
 )
 
@@ -102,6 +103,9 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 			if err := r.SetVersionTag(ctx, v.ID, k, val); err != nil {
 				return err
 			}
+		}
+		if err := lineage.RecordVersionSource(ctx, r, now, lineage.VersionRef{ID: v.ID, Model: m.Name, Version: v.Version, RunID: v.RunID}); err != nil {
+			return err
 		}
 		return s.emit(ctx, r, "model_version.create", "model_version", v.ID, nil, v)
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/config"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/mlflowapi"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
@@ -75,6 +76,14 @@ func withBlob(e *authEnv, n string) string {
 	return ""
 }
 
+// withDataset registers version 1 of dataset d-<n> as the system.
+func withDataset(e *authEnv, n string) string {
+	if _, err := e.srv.lineage.CreateDatasetVersion(sysCtx, "d-"+n, lineage.DatasetCreate{URI: "s3://lake/" + n, Digest: sha(n)}); err != nil {
+		e.t.Fatal(err)
+	}
+	return ""
+}
+
 // nativeOps has one operation per permission of the policy. model.validate
 // has no route yet: validation sign-off arrives with the lifecycle issue
 // (issue 7), which must add its operation here.
@@ -96,6 +105,9 @@ var nativeOps = map[steward.Permission]operation{
 
 	steward.PermWorkspaceRead:   {method: "GET", path: "/api/v1/workspaces/default", ok: 200},
 	steward.PermWorkspaceManage: {method: "POST", path: "/api/v1/workspaces", body: `{"name":"w{n}"}`, ok: 201},
+
+	steward.PermLineageRead:  {method: "GET", path: "/api/v1/datasets/d-{n}/versions/1", setup: withDataset, ok: 200},
+	steward.PermLineageWrite: {method: "POST", path: "/api/v1/datasets/d-{n}/versions", body: `{"uri":"s3://lake/{n}","digest":"` + sha("data") + `"}`, ok: 201},
 
 	steward.PermAuditRead:      {method: "GET", path: "/api/v1/events", ok: 200},
 	steward.PermIdentityManage: {method: "GET", path: "/api/v1/accounts", ok: 200},

@@ -30,6 +30,9 @@ const (
 	PermWorkspaceRead   Permission = "workspace.read"
 	PermWorkspaceManage Permission = "workspace.manage"
 
+	PermLineageRead  Permission = "lineage.read"  // datasets, the lineage graph, traces and impact queries
+	PermLineageWrite Permission = "lineage.write" // register datasets, add nodes and edges, ingest OpenLineage, report deployments and prediction batches
+
 	PermAuditRead      Permission = "audit.read"      // the event log
 	PermIdentityManage Permission = "identity.manage" // users, groups, role bindings, other people's tokens
 

@@ -3,6 +3,7 @@ package tracking
 import (
 	"context"
 
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/steward"
 )
 
@@ -23,6 +24,10 @@ type DatasetInput struct {
 	Tags    []Param `json:"tags,omitempty"`
 	Dataset Dataset `json:"dataset"`
 }
+
+// InputContextTag is the input tag MLflow clients set to say what a dataset
+// was for ("training", "evaluation").
+const InputContextTag = "mlflow.data.context"
 
 // Limits on logged inputs (MLflow's).
 const (
@@ -73,6 +78,20 @@ func (s *Service) LogInputs(ctx context.Context, runID string, inputs []DatasetI
 			return err
 		}
 		if err := r.AddInputs(ctx, run, inputs, s.millis()); err != nil {
+			return err
+		}
+		// Each input is also a consumed edge from its dataset version (the
+		// registered one with its digest, if any) to the run.
+		ins := make([]lineage.RunInput, len(inputs))
+		for i, in := range inputs {
+			ins[i] = lineage.RunInput{Name: in.Dataset.Name, Digest: in.Dataset.Digest, SourceType: in.Dataset.SourceType, Source: in.Dataset.Source}
+			for _, t := range in.Tags {
+				if t.Key == InputContextTag {
+					ins[i].Context = t.Value
+				}
+			}
+		}
+		if err := lineage.RecordRunInputs(ctx, r, s.millis(), runID, ins); err != nil {
 			return err
 		}
 		names := make([]string, len(inputs))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/steward"
 )
 
@@ -181,6 +182,9 @@ type Reader interface {
 type Repo interface {
 	Reader
 	events.Appender
+	// Recorder records the lineage a change makes true (the datasets a run
+	// consumed) in the change's transaction.
+	lineage.Recorder
 	// CreateExperiment assigns e.ID.
 	CreateExperiment(ctx context.Context, e *Experiment) error
 	UpdateExperiment(ctx context.Context, e *Experiment, prevRevision int64) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
@@ -15,6 +16,7 @@ type Env struct {
 	DB       *sqlstore.DB
 	Registry *registry.Service
 	Tracking *tracking.Service
+	Lineage  *lineage.Service
 	Ctx      context.Context
 }
 
@@ -24,6 +26,7 @@ func NewEnv(db *sqlstore.DB) *Env {
 		DB:       db,
 		Registry: registry.NewService(db.Registry(), nil, nil),
 		Tracking: tracking.NewService(db.Tracking(), nil, nil),
+		Lineage:  lineage.NewService(db.Lineage(), nil, nil),
 		Ctx:      steward.WithPrincipal(context.Background(), steward.Anonymous),
 	}
 }
@@ -49,7 +52,7 @@ func Cases() []Case {
 	for _, cs := range [][]Case{
 		registryCases, projectCases, modelCases, validationCases, versionCases, aliasCases,
 		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
-		concurrencyCases, txCases, identityCases, auditCases,
+		concurrencyCases, txCases, identityCases, auditCases, lineageCases, lineageGraphCases,
 	} {
 		all = append(all, cs...)
 	}

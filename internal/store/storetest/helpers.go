@@ -55,7 +55,8 @@ func createWorkspace(t *testing.T, e *Env, name string) context.Context {
 var tables = []string{
 	"workspaces", "projects", "models", "model_tags", "model_versions", "version_tags", "model_aliases",
 	"version_files", "blobs", "events", "experiments", "experiment_tags", "runs", "run_params", "run_tags",
-	"metrics", "latest_metrics",
+	"metrics", "latest_metrics", "dataset_versions", "dataset_files", "run_environments", "run_dependencies",
+	"lineage_nodes", "lineage_edges", "lineage_facets", "openlineage_events",
 }
 
 // snapshot counts the rows of every table, across all workspaces.

@@ -1,0 +1,347 @@
+package lineage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/steward-registry/steward/internal/steward"
+)
+
+// OpenLineage events (https://openlineage.io/spec, 1-x and 2-x). The checks
+// below are the rules of the spec's JSON schema written out by hand, for
+// the three event types: BaseEvent's required eventTime (date-time),
+// producer (URI) and schemaURL (which names the event type), RunEvent's run
+// (runId a UUID) and job, JobEvent's job, DatasetEvent's dataset, every
+// job's and dataset's namespace and name, and BaseFacet's _producer and
+// _schemaURL on every facet. Facets are kept as the JSON the producer sent;
+// properties the schema does not declare are allowed, as the schema allows
+// them.
+
+// Event kinds, as the schemaURL names them.
+const (
+	KindRunEvent     = "RunEvent"
+	KindDatasetEvent = "DatasetEvent"
+	KindJobEvent     = "JobEvent"
+)
+
+// Limits on one OpenLineage event.
+const (
+	MaxEventBytes    = 4 << 20
+	MaxEventDatasets = 1000 // inputs, and outputs
+	MaxFacets        = 200  // facets per run, job or dataset
+	maxOLName        = 2048
+)
+
+var (
+	schemaURLPattern = regexp.MustCompile(`^https://openlineage\.io/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json#/(?:\$defs|definitions)/(RunEvent|DatasetEvent|JobEvent)$`)
+	uuidPattern      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	runEventTypes    = []string{"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"}
+)
+
+type olEvent struct {
+	EventType string      `json:"eventType"`
+	EventTime *string     `json:"eventTime"`
+	Producer  *string     `json:"producer"`
+	SchemaURL *string     `json:"schemaURL"`
+	Run       *olRun      `json:"run"`
+	Job       *olJob      `json:"job"`
+	Inputs    []olDataset `json:"inputs"`
+	Outputs   []olDataset `json:"outputs"`
+	Dataset   *olDataset  `json:"dataset"`
+}
+
+type olRun struct {
+	RunID  *string                    `json:"runId"`
+	Facets map[string]json.RawMessage `json:"facets"`
+}
+
+type olJob struct {
+	Namespace *string                    `json:"namespace"`
+	Name      *string                    `json:"name"`
+	Facets    map[string]json.RawMessage `json:"facets"`
+}
+
+type olDataset struct {
+	Namespace    *string                    `json:"namespace"`
+	Name         *string                    `json:"name"`
+	Facets       map[string]json.RawMessage `json:"facets"`
+	InputFacets  map[string]json.RawMessage `json:"inputFacets"`
+	OutputFacets map[string]json.RawMessage `json:"outputFacets"`
+}
+
+// OpenLineageEvent is a validated event.
+type OpenLineageEvent struct {
+	Kind      string
+	EventType string // RunEvent only
+	EventTime time.Time
+	Producer  string
+	// Digest is the SHA-256 of the event's canonical JSON (keys sorted,
+	// insignificant space removed): the same event sent twice, however
+	// formatted, has one digest.
+	Digest    string
+	Canonical []byte
+	ev        olEvent
+}
+
+// invalid builds the 400 every malformed event gets, naming the field.
+func invalid(field, format string, args ...any) error {
+	return steward.Errorf(steward.CodeInvalid, "OpenLineage event: "+format, args...).WithDetail("field", field)
+}
+
+// ParseOpenLineage validates an OpenLineage event.
+func ParseOpenLineage(body []byte) (*OpenLineageEvent, error) {
+	if len(body) > MaxEventBytes {
+		return nil, steward.Errorf(steward.CodeTooLarge, "OpenLineage event is %d bytes; the limit is %d", len(body), MaxEventBytes)
+	}
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, invalid("", "not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, invalid("", "the body holds more than one JSON value; send one event per request")
+	}
+	if _, ok := raw.(map[string]any); !ok {
+		return nil, invalid("", "the body must be a JSON object (one event)")
+	}
+	canonical, err := json.Marshal(raw)
+	if err != nil {
+		return nil, invalid("", "cannot be re-encoded: %v", err)
+	}
+	var ev olEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, invalid(te.Field, "%s must be %s, got %s", te.Field, olType(te.Type.String()), te.Value)
+		}
+		return nil, invalid("", "%v", err)
+	}
+	out := &OpenLineageEvent{ev: ev, Canonical: canonical}
+	sum := sha256.Sum256(canonical)
+	out.Digest = "sha256:" + hex.EncodeToString(sum[:])
+
+	if ev.SchemaURL == nil || *ev.SchemaURL == "" {
+		return nil, invalid("schemaURL", "schemaURL is required; it names the event type, e.g. https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent")
+	}
+	m := schemaURLPattern.FindStringSubmatch(*ev.SchemaURL)
+	if m == nil {
+		return nil, invalid("schemaURL", "schemaURL %q is not an OpenLineage event schema (https://openlineage.io/spec/<version>/OpenLineage.json#/$defs/RunEvent, DatasetEvent or JobEvent)", *ev.SchemaURL)
+	}
+	major, _ := strconv.Atoi(m[1])
+	out.Kind = m[4]
+	switch {
+	case major < 1 || major > 2:
+		return nil, invalid("schemaURL", "OpenLineage spec version %s-%s-%s is not supported; send a 1-x or 2-x event", m[1], m[2], m[3])
+	case major == 1 && out.Kind != KindRunEvent:
+		return nil, invalid("schemaURL", "%s exists from spec 2-0-0 on; %s names spec %s-%s-%s", out.Kind, *ev.SchemaURL, m[1], m[2], m[3])
+	}
+	if ev.EventTime == nil || *ev.EventTime == "" {
+		return nil, invalid("eventTime", "eventTime is required (RFC 3339 date-time, e.g. 2026-11-23T10:15:00.000Z)")
+	}
+	if out.EventTime, err = time.Parse(time.RFC3339Nano, *ev.EventTime); err != nil {
+		return nil, invalid("eventTime", "eventTime %q is not an RFC 3339 date-time such as 2026-11-23T10:15:00.000Z", *ev.EventTime)
+	}
+	if ev.Producer == nil || *ev.Producer == "" {
+		return nil, invalid("producer", "producer is required: a URI naming what emitted the event")
+	}
+	if err := checkURI("producer", *ev.Producer); err != nil {
+		return nil, err
+	}
+	out.Producer = *ev.Producer
+
+	switch out.Kind {
+	case KindRunEvent:
+		if ev.EventType != "" && !slices.Contains(runEventTypes, ev.EventType) {
+			return nil, invalid("eventType", "eventType %q is not one of %s", ev.EventType, strings.Join(runEventTypes, ", "))
+		}
+		out.EventType = ev.EventType
+		if ev.Run == nil {
+			return nil, invalid("run", "a RunEvent needs run (with runId)")
+		}
+		if ev.Run.RunID == nil || *ev.Run.RunID == "" {
+			return nil, invalid("run.runId", "run.runId is required")
+		}
+		if !uuidPattern.MatchString(*ev.Run.RunID) {
+			return nil, invalid("run.runId", "run.runId %q is not a UUID", *ev.Run.RunID)
+		}
+		if err := checkFacets("run.facets", ev.Run.Facets); err != nil {
+			return nil, err
+		}
+		if err := checkParent(ev.Run.Facets); err != nil {
+			return nil, err
+		}
+		if ev.Job == nil {
+			return nil, invalid("job", "a RunEvent needs job (namespace and name)")
+		}
+		if err := checkJob(ev.Job); err != nil {
+			return nil, err
+		}
+		if err := checkDatasets(ev.Inputs, ev.Outputs); err != nil {
+			return nil, err
+		}
+	case KindJobEvent:
+		if ev.Job == nil {
+			return nil, invalid("job", "a JobEvent needs job (namespace and name)")
+		}
+		if err := checkJob(ev.Job); err != nil {
+			return nil, err
+		}
+		if err := checkDatasets(ev.Inputs, ev.Outputs); err != nil {
+			return nil, err
+		}
+	case KindDatasetEvent:
+		if ev.Dataset == nil {
+			return nil, invalid("dataset", "a DatasetEvent needs dataset (namespace and name)")
+		}
+		if err := checkDataset("dataset", ev.Dataset); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func olType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "map"), strings.HasPrefix(goType, "lineage.ol"), strings.HasPrefix(goType, "*lineage.ol"):
+		return "an object"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.Contains(goType, "string"):
+		return "a string"
+	}
+	return goType
+}
+
+func checkURI(field, s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || len(s) > maxOLName {
+		return invalid(field, "%s %q is not an absolute URI", field, s)
+	}
+	return nil
+}
+
+func checkName(field string, s *string) error {
+	if s == nil || *s == "" {
+		return invalid(field, "%s is required", field)
+	}
+	if len(*s) > maxOLName {
+		return invalid(field, "%s is longer than %d bytes", field, maxOLName)
+	}
+	return ValidateKey(*s)
+}
+
+func checkJob(j *olJob) error {
+	if err := checkName("job.namespace", j.Namespace); err != nil {
+		return err
+	}
+	if err := checkName("job.name", j.Name); err != nil {
+		return err
+	}
+	return checkFacets("job.facets", j.Facets)
+}
+
+func checkDatasets(inputs, outputs []olDataset) error {
+	if len(inputs) > MaxEventDatasets || len(outputs) > MaxEventDatasets {
+		return steward.Errorf(steward.CodeTooLarge, "OpenLineage event: at most %d inputs and %d outputs", MaxEventDatasets, MaxEventDatasets)
+	}
+	for i := range inputs {
+		if err := checkDataset(fmt.Sprintf("inputs[%d]", i), &inputs[i]); err != nil {
+			return err
+		}
+	}
+	for i := range outputs {
+		if err := checkDataset(fmt.Sprintf("outputs[%d]", i), &outputs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkDataset(at string, d *olDataset) error {
+	if err := checkName(at+".namespace", d.Namespace); err != nil {
+		return err
+	}
+	if err := checkName(at+".name", d.Name); err != nil {
+		return err
+	}
+	for suffix, fs := range map[string]map[string]json.RawMessage{".facets": d.Facets, ".inputFacets": d.InputFacets, ".outputFacets": d.OutputFacets} {
+		if err := checkFacets(at+suffix, fs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFacets applies BaseFacet: every facet is an object with _producer
+// and _schemaURL URIs.
+func checkFacets(at string, fs map[string]json.RawMessage) error {
+	if len(fs) > MaxFacets {
+		return steward.Errorf(steward.CodeTooLarge, "OpenLineage event: %s holds %d facets; the limit is %d", at, len(fs), MaxFacets)
+	}
+	for name, raw := range fs {
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &f); err != nil || f == nil {
+			return invalid(at+"."+name, "facet %s.%s must be an object", at, name)
+		}
+		for _, k := range []string{"_producer", "_schemaURL"} {
+			var s string
+			if err := json.Unmarshal(f[k], &s); err != nil || s == "" {
+				return invalid(at+"."+name+"."+k, "facet %s.%s lacks %s, which every facet must carry (BaseFacet)", at, name, k)
+			}
+			if err := checkURI(at+"."+name+"."+k, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parentFacet is the run facet naming the run that started this one (an
+// Airflow DAG run for a task run, a Spark application for a Spark job).
+type parentFacet struct {
+	Run struct {
+		RunID string `json:"runId"`
+	} `json:"run"`
+	Job struct {
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+	} `json:"job"`
+}
+
+func parentOf(fs map[string]json.RawMessage) (*parentFacet, bool) {
+	raw, ok := fs["parent"]
+	if !ok {
+		return nil, false
+	}
+	var p parentFacet
+	if json.Unmarshal(raw, &p) != nil {
+		return nil, false
+	}
+	return &p, true
+}
+
+func checkParent(fs map[string]json.RawMessage) error {
+	p, ok := parentOf(fs)
+	if !ok {
+		return nil
+	}
+	if !uuidPattern.MatchString(p.Run.RunID) {
+		return invalid("run.facets.parent.run.runId", "the parent facet's run.runId %q is not a UUID", p.Run.RunID)
+	}
+	if p.Job.Namespace == "" || p.Job.Name == "" {
+		return invalid("run.facets.parent.job", "the parent facet needs job.namespace and job.name")
+	}
+	return nil
+}
