@@ -149,7 +149,9 @@ func (s *Service) modelInfo(ctx context.Context, ws, name string) (ModelInfo, er
 
 // ForgetModel drops cached facts about a model (after a rename, an owner or
 // project change, a delete): its owner and project, and the bindings that
-// name it (the store moves or deletes its grants with it).
+// name it (the store moves or deletes its grants with it). It drops the whole
+// caches rather than one model's entries: these changes are rare and the
+// caches refill one query per key.
 func (s *Service) ForgetModel(ws, name string) {
 	s.models.purge()
 	s.bindings.purge()

@@ -17,10 +17,6 @@ import (
 	"github.com/steward-registry/steward/internal/steward"
 )
 
-const sessionCookie = auth.SessionCookie
-
-func csrfFor(session string) string { return auth.CSRFToken(session) }
-
 // singleUser tracks whether the server runs without accounts: loopback-only
 // and nobody created yet. It rechecks the account count every few seconds so
 // `steward admin bootstrap` on a running server switches it to enforcing.
@@ -126,7 +122,7 @@ func (s *Server) authenticate(r *http.Request, ip string) (p steward.Principal, 
 			return p, true, steward.Errorf(steward.CodeUnauthenticated, "unsupported Authorization scheme %q; use Bearer <token> or Basic", truncate(scheme, 20))
 		}
 	}
-	if c, cerr := r.Cookie(sessionCookie); cerr == nil && c.Value != "" {
+	if c, cerr := r.Cookie(auth.SessionCookie); cerr == nil && c.Value != "" {
 		if err := s.auth.Throttled(ip, ""); err != nil {
 			return p, true, err
 		}
@@ -140,7 +136,7 @@ func (s *Server) authenticate(r *http.Request, ip string) (p steward.Principal, 
 			if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 				got = r.PostFormValue("csrf_token")
 			}
-			if subtle.ConstantTimeCompare([]byte(got), []byte(csrfFor(c.Value))) != 1 {
+			if subtle.ConstantTimeCompare([]byte(got), []byte(auth.CSRFToken(c.Value))) != 1 {
 				return p, true, steward.Errorf(steward.CodePermissionDenied, "missing or wrong CSRF token: a form or script using the session cookie must send X-CSRF-Token (see GET /api/v1/me)")
 			}
 		}

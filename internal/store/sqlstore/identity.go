@@ -127,8 +127,9 @@ func (c conn) GroupsOf(ctx context.Context, principalID string) ([]string, error
 	var out []string
 	return out, c.eachRow(ctx, func(s scanner) error {
 		var g string
+		err := s.Scan(&g)
 		out = append(out, g)
-		return s.Scan(&out[len(out)-1])
+		return err
 	}, `SELECT group_name FROM group_members WHERE principal_id = ? ORDER BY group_name`, principalID)
 }
 
