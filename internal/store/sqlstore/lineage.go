@@ -219,7 +219,9 @@ func (c conn) SetNodeAttrs(ctx context.Context, id int64, attrs json.RawMessage)
 	return one(res, "lineage node")
 }
 
-// PutFacets upserts facets; an older event's facet never replaces a newer.
+// PutFacets upserts facets; an older event's facet never replaces a newer,
+// and one that did not change is not rewritten (every event of a job
+// repeats its tables' schema facets).
 func (c conn) PutFacets(ctx context.Context, facets []lineage.Facet) error {
 	type fk struct {
 		node int64
@@ -241,7 +243,7 @@ func (c conn) PutFacets(ctx context.Context, facets []lineage.Facet) error {
 		start += 4 * size
 		if _, err := c.exec(ctx, `INSERT INTO lineage_facets (node_id, name, value, event_time) VALUES `+rows(size, 4)+
 			` ON CONFLICT (node_id, name) DO UPDATE SET value = excluded.value, event_time = excluded.event_time
-			WHERE lineage_facets.event_time <= excluded.event_time`, part...); err != nil {
+			WHERE lineage_facets.event_time <= excluded.event_time AND lineage_facets.value <> excluded.value`, part...); err != nil {
 			return err
 		}
 	}
