@@ -26,4 +26,8 @@ $L -scenario cold-start                                   > $R/load-cold-start-s
 $L -scenario cold-start -db "$PG"                         > $R/load-cold-start-postgres.txt
 $L -scenario mlflow                                       > $R/load-mlflow-sqlite.txt
 $L -scenario mlflow -db "$PG"                             > $R/load-mlflow-postgres.txt
+$L -scenario lineage-queries                              > $R/load-lineage-queries-sqlite.txt
+$L -scenario lineage-queries -db "$PG"                    > $R/load-lineage-queries-postgres.txt
+$L -scenario openlineage                                  > $R/load-openlineage-sqlite.txt
+$L -scenario openlineage -db "$PG"                        > $R/load-openlineage-postgres.txt
 rm -f bench/.tmp/steward

@@ -361,8 +361,8 @@ func (q *TraceRequest) normalize() error {
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
-	if q.Limit < 1 || q.Limit > MaxTraceMax {
-		return steward.Errorf(steward.CodeInvalid, "limit must be 1-%d, got %d", MaxTraceMax, q.Limit).WithDetail("field", "limit")
+	if q.Limit < 1 || q.Limit > MaxTraceNodes {
+		return steward.Errorf(steward.CodeInvalid, "limit must be 1-%d, got %d", MaxTraceNodes, q.Limit).WithDetail("field", "limit")
 	}
 	var err error
 	if q.Direction, err = ParseDirection(string(q.Direction)); err != nil {

@@ -200,11 +200,11 @@ func (r Ref) String() string { return string(r.Type) + ":" + r.Key }
 
 // Limits on what clients send.
 const (
-	MaxKey      = 2048     // node key bytes
-	MaxAttrs    = 64 << 10 // node attributes, JSON bytes
-	MaxEdges    = 1000     // edges per AddEdges call
-	MaxLabel    = 256      // edge label bytes
-	MaxTraceMax = 10000    // nodes a trace returns at most
+	MaxKey        = 2048     // node key bytes
+	MaxAttrs      = 64 << 10 // node attributes, JSON bytes
+	MaxEdges      = 1000     // edges per AddEdges call
+	MaxLabel      = 256      // edge label bytes
+	MaxTraceNodes = 10000    // nodes a trace returns at most
 )
 
 // ParseRef reads "type:key".

@@ -281,7 +281,7 @@ func (s *Service) PredictionProvenance(ctx context.Context, batchID string) (*Pr
 	// served it, not from every version its deployment ever served.
 	follow := slices.DeleteFunc(slices.Clone(EdgeTypes), func(t EdgeType) bool { return t == EdgeDeployedAs })
 	tr, err := s.Trace(ctx, TraceRequest{Node: string(NodePredictionBatch) + ":" + batchID, Direction: Upstream, Depth: MaxDepth,
-		Limit: MaxTraceMax, EdgeTypes: follow})
+		Limit: MaxTraceNodes, EdgeTypes: follow})
 	if steward.IsCode(err, steward.CodeNotFound) {
 		return nil, steward.Errorf(steward.CodeNotFound, "prediction batch %q does not exist", batchID)
 	}

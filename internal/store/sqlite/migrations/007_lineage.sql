@@ -68,6 +68,8 @@ CREATE TABLE lineage_nodes (
   UNIQUE (workspace, type, key)
 );
 CREATE INDEX lineage_nodes_name ON lineage_nodes (workspace, type, name);
+-- Node lists page through (type, id).
+CREATE INDEX lineage_nodes_type ON lineage_nodes (workspace, type, id);
 
 -- Edges point downstream (src came first, dst was made from or with it) and
 -- are never updated or deleted. The primary key walks downstream, the second
