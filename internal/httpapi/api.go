@@ -15,6 +15,7 @@ import (
 	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/events"
+	"github.com/steward-registry/steward/internal/governance"
 	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
@@ -33,10 +34,13 @@ type API struct {
 	Tracking *tracking.Service
 	Audit    *audit.Service
 	Lineage  *lineage.Service
-	Events   EventLister
-	Blobs    blob.Store
-	Uploads  *blob.Uploads
-	Auth     *auth.Service
+	// Governance: inventory, model cards, validation, gates and approvals,
+	// history, deployments.
+	Governance *governance.Service
+	Events     EventLister
+	Blobs      blob.Store
+	Uploads    *blob.Uploads
+	Auth       *auth.Service
 	// Exchanger is nil when no identity provider is configured.
 	Exchanger TokenExchanger
 	Log       *slog.Logger
@@ -135,9 +139,10 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/audit/checkpoints", steward.PermAuditRead, a.createCheckpoint},
 		{"GET", "/api/v1/audit/proofs/inclusion", steward.PermAuditRead, a.inclusionProof},
 		{"GET", "/api/v1/audit/proofs/consistency", steward.PermAuditRead, a.consistencyProof},
-	}, a.identityRoutes(), a.lineageRoutes(), []Route{
-		{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
-	})
+	}, a.identityRoutes(), a.lineageRoutes(),
+		a.inventoryRoutes(), a.cardRoutes(), a.gateRoutes(), a.deploymentRoutes(), []Route{
+			{"GET", "/api/v1/openapi.json", steward.PermPublic, a.openAPI},
+		})
 }
 
 // Register mounts every route on mux, wrapping handlers so an error return

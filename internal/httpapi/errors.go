@@ -18,6 +18,7 @@ var statusOf = map[steward.Code]int{
 	steward.CodeConflict:           http.StatusConflict,
 	steward.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	steward.CodePreconditionFailed: http.StatusPreconditionFailed,
+	steward.CodeGateFailed:         http.StatusConflict,
 	steward.CodeUnauthenticated:    http.StatusUnauthorized,
 	steward.CodePermissionDenied:   http.StatusForbidden,
 	steward.CodeTooLarge:           http.StatusRequestEntityTooLarge,

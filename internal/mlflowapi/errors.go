@@ -48,6 +48,7 @@ var fromCode = map[steward.Code]string{
 	steward.CodeAlreadyExists:      ResourceAlreadyExists,
 	steward.CodeConflict:           InvalidParameterValue,
 	steward.CodePreconditionFailed: InvalidState,
+	steward.CodeGateFailed:         InvalidState,
 	steward.CodeUnauthenticated:    Unauthenticated,
 	steward.CodePermissionDenied:   PermissionDenied,
 	steward.CodeTooLarge:           InvalidParameterValue,

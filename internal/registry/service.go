@@ -13,9 +13,10 @@ import (
 // principal in ctx, validates, and writes the change with its domain event in
 // one transaction.
 type Service struct {
-	store Store
-	authz steward.Authorizer
-	now   steward.Clock
+	store     Store
+	authz     steward.Authorizer
+	now       steward.Clock
+	lifecycle Lifecycle
 }
 
 // NewService returns a registry service. now may be nil (time.Now).

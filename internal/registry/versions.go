@@ -195,8 +195,16 @@ func (s *Service) SetStage(ctx context.Context, model string, version int64, sta
 	}
 	var out *Version
 	err = s.store.Update(ctx, func(r Repo) error {
-		var err error
+		m, err := r.GetModel(ctx, model)
+		if err != nil {
+			return err
+		}
 		out, err = s.changeVersionTx(ctx, r, model, version, ifRevision, "model_version.stage", func(v *Version) error {
+			if v.Stage != st {
+				if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(st), From: string(v.Stage)}); err != nil {
+					return err
+				}
+			}
 			v.Stage = st
 			return nil
 		})
@@ -212,6 +220,9 @@ func (s *Service) SetStage(ctx context.Context, model string, version int64, sta
 				continue
 			}
 			if _, err := s.changeVersionTx(ctx, r, model, o.Version, 0, "model_version.stage", func(v *Version) error {
+				if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(StageArchived), From: string(v.Stage), Cascade: true}); err != nil {
+					return err
+				}
 				v.Stage = StageArchived
 				return nil
 			}); err != nil {
@@ -360,8 +371,15 @@ func (s *Service) SetAlias(ctx context.Context, model, alias string, version int
 			return err
 		}
 		before := map[string]any{"alias": alias}
+		from := ""
 		if old, ok := m.Aliases[alias]; ok {
 			before["version"] = old
+			from = fmt.Sprint(old)
+		}
+		if from != fmt.Sprint(version) {
+			if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: from}); err != nil {
+				return err
+			}
 		}
 		if err := r.SetAlias(ctx, m.ID, alias, v.ID); err != nil {
 			return err
@@ -385,6 +403,13 @@ func (s *Service) DeleteAlias(ctx context.Context, model, alias string) error {
 		old, ok := m.Aliases[alias]
 		if !ok {
 			return steward.Errorf(steward.CodeNotFound, "model %q has no alias %q", model, alias)
+		}
+		v, err := r.GetVersion(ctx, model, old)
+		if err != nil {
+			return err
+		}
+		if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: fmt.Sprint(old), Removed: true}); err != nil {
+			return err
 		}
 		if err := r.DeleteAlias(ctx, m.ID, alias); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/blob"
 	"github.com/steward-registry/steward/internal/config"
+	"github.com/steward-registry/steward/internal/governance"
 	"github.com/steward-registry/steward/internal/httpapi"
 	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/mlflowapi"
@@ -38,6 +39,7 @@ type Server struct {
 	registry   *registry.Service
 	tracking   *tracking.Service
 	lineage    *lineage.Service
+	governance *governance.Service
 	auth       *auth.Service
 	single     *singleUser
 	trusted    []netip.Prefix
@@ -96,6 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	s.lineage = lineage.NewService(s.db.Lineage(), s.auth, nil)
+	s.governance = governance.NewService(s.db.Governance(), s.registry, s.auth, nil)
 	s.workspaces = &workspaceCache{reg: s.registry, seen: map[string]bool{}}
 	s.handler = s.routes()
 	return s, nil
@@ -118,7 +121,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := &httpapi.API{
-		Registry: s.registry, Tracking: s.tracking, Lineage: s.lineage, Audit: s.audit, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
+		Registry: s.registry, Tracking: s.tracking, Lineage: s.lineage, Governance: s.governance, Audit: s.audit, Events: s.db, Blobs: s.blobs, Uploads: s.uploads, Auth: s.auth,
 		Log: s.log, MaxArtifactSize: s.cfg.MaxArtifactSize, PresignTTL: s.cfg.PresignTTL,
 	}
 	if s.sso != nil {

@@ -19,6 +19,7 @@ const (
 	CodeAlreadyExists      Code = "already_exists"      // a unique name or key is taken
 	CodeConflict           Code = "conflict"            // the object's state does not allow the operation
 	CodePreconditionFailed Code = "precondition_failed" // If-Match did not match the current revision
+	CodeGateFailed         Code = "gate_failed"         // a lifecycle gate (approval, card, validation, metric) refuses a stage or alias move
 	CodeUnauthenticated    Code = "unauthenticated"     // no or bad credentials
 	CodePermissionDenied   Code = "permission_denied"   // authenticated but not allowed
 	CodeTooLarge           Code = "too_large"           // a body, file or list exceeds a limit

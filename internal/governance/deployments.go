@@ -1,0 +1,7 @@
+package governance
+
+// DeploymentReader reads deployments.
+type DeploymentReader interface{}
+
+// DeploymentWriter writes them.
+type DeploymentWriter interface{}

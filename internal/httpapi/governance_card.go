@@ -1,0 +1,5 @@
+package httpapi
+
+func (a *API) cardRoutes() []Route {
+	return nil
+}

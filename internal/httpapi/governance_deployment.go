@@ -1,0 +1,5 @@
+package httpapi
+
+func (a *API) deploymentRoutes() []Route {
+	return nil
+}
