@@ -28,3 +28,19 @@ func (s *Service) moving(ctx context.Context, r Repo, m *registry.Move) error {
 	}
 	return r.AddMove(ctx, lm)
 }
+
+type reuseKey struct{}
+
+// WithReusedApproval returns ctx for a move that stands on an approval that
+// was already applied once, e.g. a rollback returning Production to the
+// version it approved: the approvals gate accepts request id if it approved
+// this same version and target and the version's artifacts still have the
+// digest it was bound to. Every other gate is evaluated as usual.
+func WithReusedApproval(ctx context.Context, requestID string) context.Context {
+	return context.WithValue(ctx, reuseKey{}, requestID)
+}
+
+func reusedApproval(ctx context.Context) string {
+	id, _ := ctx.Value(reuseKey{}).(string)
+	return id
+}

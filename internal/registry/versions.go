@@ -195,43 +195,53 @@ func (s *Service) SetStage(ctx context.Context, model string, version int64, sta
 	}
 	var out *Version
 	err = s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
-		if err != nil {
-			return err
-		}
-		out, err = s.changeVersionTx(ctx, r, model, version, ifRevision, "model_version.stage", func(v *Version) error {
-			if v.Stage != st {
-				if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(st), From: string(v.Stage)}); err != nil {
-					return err
-				}
-			}
-			v.Stage = st
-			return nil
-		})
-		if err != nil || !archiveExisting || (st != StageStaging && st != StageProduction) {
-			return err
-		}
-		others, err := s.allVersions(ctx, r, VersionFilter{Model: model, Stage: string(st)})
-		if err != nil {
-			return err
-		}
-		for _, o := range others {
-			if o.Version == version {
-				continue
-			}
-			if _, err := s.changeVersionTx(ctx, r, model, o.Version, 0, "model_version.stage", func(v *Version) error {
-				if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(StageArchived), From: string(v.Stage), Cascade: true}); err != nil {
-					return err
-				}
-				v.Stage = StageArchived
-				return nil
-			}); err != nil {
+		var err error
+		out, err = s.SetStageIn(ctx, r, model, version, st, archiveExisting, ifRevision)
+		return err
+	})
+	return out, err
+}
+
+// SetStageIn moves a version to a stage inside the caller's transaction r;
+// the caller has authorized the move. Governance uses it to make several
+// moves (a rollback) commit together; every move still passes the
+// lifecycle hook.
+func (s *Service) SetStageIn(ctx context.Context, r Repo, model string, version int64, st Stage, archiveExisting bool, ifRevision int64) (*Version, error) {
+	m, err := r.GetModel(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.changeVersionTx(ctx, r, model, version, ifRevision, "model_version.stage", func(v *Version) error {
+		if v.Stage != st {
+			if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(st), From: string(v.Stage)}); err != nil {
 				return err
 			}
 		}
+		v.Stage = st
 		return nil
 	})
-	return out, err
+	if err != nil || !archiveExisting || (st != StageStaging && st != StageProduction) {
+		return out, err
+	}
+	others, err := s.allVersions(ctx, r, VersionFilter{Model: model, Stage: string(st)})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		if o.Version == version {
+			continue
+		}
+		if _, err := s.changeVersionTx(ctx, r, model, o.Version, 0, "model_version.stage", func(v *Version) error {
+			if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(StageArchived), From: string(v.Stage), Cascade: true}); err != nil {
+				return err
+			}
+			v.Stage = StageArchived
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func sortByVersion(vs []*Version) {
@@ -362,32 +372,39 @@ func (s *Service) SetAlias(ctx context.Context, model, alias string, version int
 	}
 	var out *Version
 	err := s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
-		if err != nil {
-			return err
-		}
-		v, err := r.GetVersion(ctx, model, version)
-		if err != nil {
-			return err
-		}
-		before := map[string]any{"alias": alias}
-		from := ""
-		if old, ok := m.Aliases[alias]; ok {
-			before["version"] = old
-			from = fmt.Sprint(old)
-		}
-		if from != fmt.Sprint(version) {
-			if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: from}); err != nil {
-				return err
-			}
-		}
-		if err := r.SetAlias(ctx, m.ID, alias, v.ID); err != nil {
-			return err
-		}
-		out = v
-		return s.emit(ctx, r, "model.alias.set", "model", m.ID, before, map[string]any{"alias": alias, "version": version})
+		var err error
+		out, err = s.SetAliasIn(ctx, r, model, alias, version)
+		return err
 	})
 	return out, err
+}
+
+// SetAliasIn points alias at a version inside the caller's transaction; the
+// caller has validated the alias and authorized the move.
+func (s *Service) SetAliasIn(ctx context.Context, r Repo, model, alias string, version int64) (*Version, error) {
+	m, err := r.GetModel(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.GetVersion(ctx, model, version)
+	if err != nil {
+		return nil, err
+	}
+	before := map[string]any{"alias": alias}
+	from := ""
+	if old, ok := m.Aliases[alias]; ok {
+		before["version"] = old
+		from = fmt.Sprint(old)
+	}
+	if from != fmt.Sprint(version) {
+		if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: from}); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.SetAlias(ctx, m.ID, alias, v.ID); err != nil {
+		return nil, err
+	}
+	return v, s.emit(ctx, r, "model.alias.set", "model", m.ID, before, map[string]any{"alias": alias, "version": version})
 }
 
 // DeleteAlias removes an alias.
@@ -395,27 +412,30 @@ func (s *Service) DeleteAlias(ctx context.Context, model, alias string) error {
 	if err := s.allowModel(ctx, steward.PermModelStage, model); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
-		if err != nil {
-			return err
-		}
-		old, ok := m.Aliases[alias]
-		if !ok {
-			return steward.Errorf(steward.CodeNotFound, "model %q has no alias %q", model, alias)
-		}
-		v, err := r.GetVersion(ctx, model, old)
-		if err != nil {
-			return err
-		}
-		if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: fmt.Sprint(old), Removed: true}); err != nil {
-			return err
-		}
-		if err := r.DeleteAlias(ctx, m.ID, alias); err != nil {
-			return err
-		}
-		return s.emit(ctx, r, "model.alias.delete", "model", m.ID, map[string]any{"alias": alias, "version": old}, nil)
-	})
+	return s.store.Update(ctx, func(r Repo) error { return s.DeleteAliasIn(ctx, r, model, alias) })
+}
+
+// DeleteAliasIn removes an alias inside the caller's transaction.
+func (s *Service) DeleteAliasIn(ctx context.Context, r Repo, model, alias string) error {
+	m, err := r.GetModel(ctx, model)
+	if err != nil {
+		return err
+	}
+	old, ok := m.Aliases[alias]
+	if !ok {
+		return steward.Errorf(steward.CodeNotFound, "model %q has no alias %q", model, alias)
+	}
+	v, err := r.GetVersion(ctx, model, old)
+	if err != nil {
+		return err
+	}
+	if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: alias, From: fmt.Sprint(old), Removed: true}); err != nil {
+		return err
+	}
+	if err := r.DeleteAlias(ctx, m.ID, alias); err != nil {
+		return err
+	}
+	return s.emit(ctx, r, "model.alias.delete", "model", m.ID, map[string]any{"alias": alias, "version": old}, nil)
 }
 
 // validateAlias follows MLflow: a key-like name that cannot be mistaken for a
