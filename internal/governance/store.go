@@ -20,15 +20,22 @@ type Reader interface {
 	DeploymentReader
 }
 
-// Repo is governance storage inside a write transaction. It is the same
-// transaction the registry writes through (so a move, its gates and its
-// history commit together), and it reads runs and lineage for the gates and
-// card auto-fill.
-type Repo interface {
-	registry.Repo
+// View is everything the gates and card auto-fill read: governance data,
+// the registry (versions), tracking (a version's source run, its metrics)
+// and lineage. A dry run reads it outside any transaction.
+type View interface {
+	registry.Reader
 	tracking.Reader
 	lineage.Reader
 	Reader
+}
+
+// Repo is governance storage inside a write transaction. It is the same
+// transaction the registry writes through (so a move, its gates and its
+// history commit together).
+type Repo interface {
+	registry.Repo
+	View
 	ProfileWriter
 	CardWriter
 	ValidationWriter
@@ -39,7 +46,7 @@ type Repo interface {
 
 // Store runs governance reads and write transactions.
 type Store interface {
-	Reader
+	View
 	// Update runs fn in one transaction; if fn returns an error nothing it
 	// wrote is kept. A nil return means committed and durable.
 	Update(ctx context.Context, fn func(Repo) error) error

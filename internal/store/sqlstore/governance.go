@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/steward-registry/steward/internal/governance"
+	"github.com/steward-registry/steward/internal/steward"
 )
 
 // Governance returns the governance domain's view of the database.
@@ -16,3 +17,8 @@ func (s governanceStore) Update(ctx context.Context, fn func(governance.Repo) er
 }
 
 var _ governance.Repo = (*Tx)(nil)
+
+// errNotBuilt marks storage a governance slice has not implemented yet.
+func errNotBuilt(what string) error {
+	return steward.Errorf(steward.CodeConflict, "%s are not built yet", what)
+}
