@@ -118,7 +118,8 @@ func (a *API) getAlias(w http.ResponseWriter, r *http.Request) error {
 }
 
 type aliasTarget struct {
-	Version int64 `json:"version"`
+	Version int64  `json:"version"`
+	Reason  string `json:"reason"` // kept in the lifecycle history
 }
 
 func (a *API) setAlias(w http.ResponseWriter, r *http.Request) error {
@@ -129,7 +130,10 @@ func (a *API) setAlias(w http.ResponseWriter, r *http.Request) error {
 	if in.Version <= 0 {
 		return steward.Errorf(steward.CodeInvalid, "version must be a positive integer").WithDetail("field", "version")
 	}
-	v, err := a.Registry.SetAlias(r.Context(), r.PathValue("model"), r.PathValue("alias"), in.Version)
+	if err := steward.ValidateValue("reason", in.Reason, 8<<10); err != nil {
+		return err
+	}
+	v, err := a.Registry.SetAlias(registry.WithReason(r.Context(), in.Reason), r.PathValue("model"), r.PathValue("alias"), in.Version)
 	if err != nil {
 		return err
 	}
@@ -138,7 +142,7 @@ func (a *API) setAlias(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteAlias(w http.ResponseWriter, r *http.Request) error {
-	if err := a.Registry.DeleteAlias(r.Context(), r.PathValue("model"), r.PathValue("alias")); err != nil {
+	if err := a.Registry.DeleteAlias(registry.WithReason(r.Context(), r.URL.Query().Get("reason")), r.PathValue("model"), r.PathValue("alias")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -63,10 +63,19 @@ func mergeOpenAPI(files fs.FS) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		for p, v := range frag.Paths {
-			if _, dup := paths[p]; dup {
-				return nil, fmt.Errorf("%s: path %s is already defined", name, p)
+			have, ok := paths[p].(map[string]any)
+			if !ok {
+				paths[p] = v
+				continue
 			}
-			paths[p] = v
+			// A fragment may add methods to a path another file documents.
+			ops, _ := v.(map[string]any)
+			for m, o := range ops {
+				if _, dup := have[m]; dup {
+					return nil, fmt.Errorf("%s: %s %s is already defined", name, m, p)
+				}
+				have[m] = o
+			}
 		}
 		for k, v := range frag.Components.Schemas {
 			if _, dup := schemas[k]; dup {

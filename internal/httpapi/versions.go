@@ -109,6 +109,8 @@ func (a *API) deleteVersion(w http.ResponseWriter, r *http.Request) error {
 type stageChange struct {
 	Stage                   string `json:"stage"`
 	ArchiveExistingVersions bool   `json:"archive_existing_versions"`
+	// Reason is kept in the lifecycle history with the move.
+	Reason string `json:"reason"`
 }
 
 func (a *API) setStage(w http.ResponseWriter, r *http.Request) error {
@@ -124,7 +126,10 @@ func (a *API) setStage(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	v, err := a.Registry.SetStage(r.Context(), r.PathValue("model"), n, in.Stage, in.ArchiveExistingVersions, rev)
+	if err := steward.ValidateValue("reason", in.Reason, 8<<10); err != nil {
+		return err
+	}
+	v, err := a.Registry.SetStage(registry.WithReason(r.Context(), in.Reason), r.PathValue("model"), n, in.Stage, in.ArchiveExistingVersions, rev)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,9 @@ type Repo interface {
 
 	CreateVersion(ctx context.Context, v *Version, files []File) error
 	UpdateVersion(ctx context.Context, v *Version, prevRevision int64) error
+	// ReplaceFiles swaps the version's manifest for files (sorted) and
+	// writes its manifest digest, file count and total size.
+	ReplaceFiles(ctx context.Context, v *Version, files []File, prevRevision int64) error
 	DeleteVersion(ctx context.Context, id string) error
 	SetVersionTag(ctx context.Context, versionID, key, value string) error
 	DeleteVersionTag(ctx context.Context, versionID, key string) error

@@ -77,17 +77,8 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 				return steward.Errorf(steward.CodeNotFound, "run %q does not exist in this workspace", v.RunID).WithDetail("field", "run_id")
 			}
 		}
-		for _, f := range files {
-			size, err := r.BlobSize(ctx, f.Digest)
-			if steward.IsCode(err, steward.CodeNotFound) {
-				return steward.Errorf(steward.CodeInvalid, "file %q: blob %s has not been uploaded; upload it first (PUT /api/v1/blobs/%s)", f.Path, f.Digest, f.Digest).WithDetail("field", "files.digest")
-			}
-			if err != nil {
-				return err
-			}
-			if size != f.Size {
-				return steward.Errorf(steward.CodeInvalid, "file %q: size %d does not match the uploaded blob's size %d", f.Path, f.Size, size).WithDetail("field", "files.size")
-			}
+		if err := checkBlobs(ctx, r, files); err != nil {
+			return err
 		}
 		if v.Version, err = r.NextVersionNumber(ctx, m.ID); err != nil {
 			return err
@@ -113,6 +104,68 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 		return nil, err
 	}
 	return v, nil
+}
+
+// ReplaceFiles swaps a version's artifacts for a new manifest (every blob
+// already uploaded). The manifest digest changes, so any approval or
+// validation sign-off bound to the old digest no longer counts; the event
+// records both digests.
+func (s *Service) ReplaceFiles(ctx context.Context, model string, version int64, in []File, ifRevision int64) (*Version, error) {
+	files, err := ValidateManifest(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, steward.Errorf(steward.CodeInvalid, "files must list at least one file").WithDetail("field", "files")
+	}
+	if err := s.allowVersion(ctx, steward.PermModelWrite, model, version); err != nil {
+		return nil, err
+	}
+	var out *Version
+	err = s.store.Update(ctx, func(r Repo) error {
+		cur, err := r.GetVersion(ctx, model, version)
+		if err != nil {
+			return err
+		}
+		if err := checkRevision(fmt.Sprintf("version %d of model %s", version, model), cur.Revision, ifRevision); err != nil {
+			return err
+		}
+		if err := checkBlobs(ctx, r, files); err != nil {
+			return err
+		}
+		next := *cur
+		next.ManifestDigest, next.FileCount, next.TotalSize = ManifestDigest(files), int64(len(files)), 0
+		for _, f := range files {
+			next.TotalSize += f.Size
+		}
+		next.UpdatedAt = s.millis()
+		if err := r.ReplaceFiles(ctx, &next, files, cur.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return s.emit(ctx, r, "model_version.files.replace", "model_version", cur.ID,
+			map[string]any{"manifest_digest": cur.ManifestDigest, "file_count": cur.FileCount, "total_size": cur.TotalSize},
+			map[string]any{"manifest_digest": next.ManifestDigest, "file_count": next.FileCount, "total_size": next.TotalSize})
+	})
+	return out, err
+}
+
+// checkBlobs checks every file's blob was uploaded to the workspace with
+// the declared size.
+func checkBlobs(ctx context.Context, r Repo, files []File) error {
+	for _, f := range files {
+		size, err := r.BlobSize(ctx, f.Digest)
+		if steward.IsCode(err, steward.CodeNotFound) {
+			return steward.Errorf(steward.CodeInvalid, "file %q: blob %s has not been uploaded; upload it first (PUT /api/v1/blobs/%s)", f.Path, f.Digest, f.Digest).WithDetail("field", "files.digest")
+		}
+		if err != nil {
+			return err
+		}
+		if size != f.Size {
+			return steward.Errorf(steward.CodeInvalid, "file %q: size %d does not match the uploaded blob's size %d", f.Path, f.Size, size).WithDetail("field", "files.size")
+		}
+	}
+	return nil
 }
 
 // GetVersion returns one version.

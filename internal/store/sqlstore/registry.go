@@ -527,6 +527,28 @@ func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64
 	return one(res, "model version "+strconv.FormatInt(v.Version, 10))
 }
 
+// ReplaceFiles swaps a version's manifest and sets its digest, count and
+// size, checking the revision like UpdateVersion.
+func (c conn) ReplaceFiles(ctx context.Context, v *registry.Version, files []registry.File, prev int64) error {
+	res, err := c.exec(ctx, `UPDATE model_versions SET manifest_digest = ?, file_count = ?, total_size = ?, updated_at = ?, revision = ?
+		WHERE id = ? AND revision = ?`, v.ManifestDigest, v.FileCount, v.TotalSize, v.UpdatedAt, prev+1, v.ID, prev)
+	if err != nil {
+		return err
+	}
+	if err := one(res, "model version "+strconv.FormatInt(v.Version, 10)); err != nil {
+		return err
+	}
+	v.Revision = prev + 1
+	if _, err := c.exec(ctx, `DELETE FROM version_files WHERE version_id = ?`, v.ID); err != nil {
+		return err
+	}
+	args := make([]any, 0, len(files)*5)
+	for _, f := range files {
+		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
+	}
+	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args, "")
+}
+
 func (c conn) DeleteVersion(ctx context.Context, id string) error {
 	for _, q := range []string{
 		`DELETE FROM model_aliases WHERE version_id = ?`,
