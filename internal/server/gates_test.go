@@ -179,3 +179,49 @@ func TestGatedPromotion(t *testing.T) {
 		e.call("POST", "/api/v1/models/credit/versions/1/stage", rm1, `{"stage": "Production"}`).want(t, "promote again on a used approval", 409)
 	})
 }
+
+// TestMetricThresholdGate: a policy's metric thresholds read the latest
+// metrics of the version's source run at move time.
+func TestMetricThresholdGate(t *testing.T) {
+	e := newAuthEnv(t, nil)
+	admin := e.enforce()
+	dev := e.user("dev", auth.RoleDeveloper)
+	rm := e.user("rm", auth.RoleDeployer)
+	e.call("PUT", "/api/v1/policies/none", admin, `{"stages": ["Production"], "metric_thresholds": [{"metric": "auc", "op": ">=", "value": 0.8}, {"metric": "latency_ms", "op": "<", "value": 50}]}`).want(t, "policy", 200)
+	e.call("PUT", "/api/v1/policies/none", admin, `{"stages": ["Production"], "metric_thresholds": [{"metric": "auc", "op": "=>", "value": 0.8}]}`).want(t, "bad operator", 400)
+
+	run := decodeReply[struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}](t, e.call("POST", "/api/2.0/mlflow/runs/create", dev, `{"experiment_id": "0"}`).want(t, "create run", 200)).Run.Info.RunID
+	logMetric := func(key string, v float64) {
+		e.call("POST", "/api/2.0/mlflow/runs/log-metric", dev, fmt.Sprintf(`{"run_id": %q, "key": %q, "value": %g, "timestamp": 1}`, run, key, v)).want(t, "log "+key, 200)
+	}
+	logMetric("auc", 0.75)
+	e.call("POST", "/api/v1/models", dev, `{"name": "scorer"}`).want(t, "model", 201)
+	f := e.putBlob(dev, "m.bin", "scorer weights")
+	e.call("POST", "/api/v1/models/scorer/versions", dev, `{"run_id": "`+run+`", "files": [`+f+`]}`).want(t, "version from run", 201)
+	e.call("POST", "/api/v1/models/scorer/versions", dev, `{"files": [`+f+`]}`).want(t, "version without run", 201)
+
+	check := func(version int, wantAllowed bool, wantDetail string) {
+		t.Helper()
+		ev := decodeReply[gateEval](t, e.call("GET", fmt.Sprintf("/api/v1/models/scorer/versions/%d/gates?stage=Production", version), dev, "").want(t, "dry run", 200))
+		var all []string
+		for _, g := range ev.Gates {
+			all = append(all, g.Gate+": "+g.Detail)
+		}
+		if ev.Allowed != wantAllowed || !strings.Contains(strings.Join(all, "; "), wantDetail) {
+			t.Fatalf("version %d: allowed=%v gates=%q; want allowed=%v mentioning %q", version, ev.Allowed, all, wantAllowed, wantDetail)
+		}
+	}
+	check(1, false, "auc >= 0.8: auc = 0.75")
+	check(2, false, "has no source run")
+	logMetric("auc", 0.85)
+	check(1, false, `has no metric "latency_ms"`)
+	logMetric("latency_ms", 20)
+	check(1, true, "latency_ms < 50: latency_ms = 20")
+	e.call("POST", "/api/v1/models/scorer/versions/1/stage", rm, `{"stage": "Production"}`).want(t, "promote", 200)
+}
