@@ -150,14 +150,11 @@ func (s *Service) Decide(ctx context.Context, id string, approve bool, comment s
 	if !approve && comment == "" {
 		return nil, steward.Errorf(steward.CodeInvalid, "a rejection needs a comment saying why").WithDetail("field", "comment")
 	}
-	cur, err := s.store.GetRequest(ctx, id)
+	cur, err := s.GetRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.allowModel(ctx, steward.PermModelStage, cur.ModelName); err != nil {
-		if steward.IsCode(err, steward.CodeNotFound) {
-			return nil, notFoundRequest(id)
-		}
 		return nil, err
 	}
 	var out *Request
@@ -239,12 +236,9 @@ func (s *Service) Decide(ctx context.Context, id string, approve bool, comment s
 // Withdraw closes a pending or approved request; only its requester (or a
 // model manager) may.
 func (s *Service) Withdraw(ctx context.Context, id string) (*Request, error) {
-	cur, err := s.store.GetRequest(ctx, id)
+	cur, err := s.GetRequest(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if err := s.allowModel(ctx, steward.PermModelRead, cur.ModelName); err != nil {
-		return nil, notFoundRequest(id)
 	}
 	if cur.RequestedBy != actor(ctx) {
 		if err := s.allowModel(ctx, steward.PermModelManage, cur.ModelName); err != nil {
