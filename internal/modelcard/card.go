@@ -54,12 +54,12 @@ const (
 
 // IntendedUses says what the model is for and for whom.
 type IntendedUses struct {
-	PurposeOfModel                 string `json:"purpose_of_model,omitempty"`
-	IntendedUses                   string `json:"intended_uses,omitempty"`
-	IntendedUsers                  string `json:"intended_users,omitempty"`
+	PurposeOfModel                  string `json:"purpose_of_model,omitempty"`
+	IntendedUses                    string `json:"intended_uses,omitempty"`
+	IntendedUsers                   string `json:"intended_users,omitempty"`
 	FactorsAffectingModelEfficiency string `json:"factors_affecting_model_efficiency,omitempty"`
-	RiskRating                     string `json:"risk_rating,omitempty"`
-	ExplanationsForRiskRating      string `json:"explanations_for_risk_rating,omitempty"`
+	RiskRating                      string `json:"risk_rating,omitempty"`
+	ExplanationsForRiskRating       string `json:"explanations_for_risk_rating,omitempty"`
 }
 
 // BusinessDetails ties the model to the business.
@@ -146,9 +146,9 @@ type MetricGroup struct {
 
 // AdditionalInformation holds what does not fit elsewhere.
 type AdditionalInformation struct {
-	EthicalConsiderations      string            `json:"ethical_considerations,omitempty"`
-	CaveatsAndRecommendations  string            `json:"caveats_and_recommendations,omitempty"`
-	CustomDetails              map[string]string `json:"custom_details,omitempty"`
+	EthicalConsiderations     string            `json:"ethical_considerations,omitempty"`
+	CaveatsAndRecommendations string            `json:"caveats_and_recommendations,omitempty"`
+	CustomDetails             map[string]string `json:"custom_details,omitempty"`
 }
 
 // Parse validates raw JSON against the schema and decodes it. Errors are
