@@ -312,9 +312,9 @@ var (
 	transArchive = cardTransition{"archive", []string{CardDraft, CardPendingReview, CardApproved}, CardArchived, steward.PermModelWrite}
 )
 
-// SubmitCard sends a draft for review.
-func (s *Service) SubmitCard(ctx context.Context, model string, cardVersion, ifRevision int64) (*Card, error) {
-	return s.transitionCard(ctx, model, cardVersion, ifRevision, transSubmit, "")
+// SubmitCard sends a draft for review; the comment is for the reviewer.
+func (s *Service) SubmitCard(ctx context.Context, model string, cardVersion, ifRevision int64, comment string) (*Card, error) {
+	return s.transitionCard(ctx, model, cardVersion, ifRevision, transSubmit, comment)
 }
 
 // ApproveCard approves a card pending review. It takes model.validate, and
