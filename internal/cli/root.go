@@ -104,6 +104,9 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 		c.GroupID = "governance"
 		root.AddCommand(c)
 	}
+	cards := newCardsCmd(g)
+	cards.GroupID = "governance"
+	root.AddCommand(cards)
 	return root
 }
 
