@@ -183,4 +183,3 @@ func (c *Client) ImportSageMakerCard(ctx context.Context, model string, doc []by
 		header: http.Header{"Content-Type": {"application/json"}}, body: bytes.NewReader(doc), size: int64(len(doc)), out: &out})
 	return &out, err
 }
-

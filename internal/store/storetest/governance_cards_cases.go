@@ -23,7 +23,7 @@ var governanceCardCases = []Case{
 
 func cardOf(m *registry.Model, version int64, status, who string) *governance.Card {
 	return &governance.Card{ID: steward.NewID(), ModelID: m.ID, CardVersion: version, Status: status,
-		Content: json.RawMessage(fmt.Sprintf(`{"model_overview":{"model_description":"v%d — Kreditvärdighet 模型治理"}}`, version)),
+		Content:   json.RawMessage(fmt.Sprintf(`{"model_overview":{"model_description":"v%d — Kreditvärdighet 模型治理"}}`, version)),
 		CreatedBy: who, CreatedAt: 1000 + version, UpdatedBy: who, UpdatedAt: 1000 + version, Revision: 1}
 }
 
@@ -200,7 +200,6 @@ func testCardsIsolation(t *testing.T, e *Env) {
 		t.Errorf("LatestCard across workspaces = %v", err)
 	}
 }
-
 
 // Two writers creating the same card version: one wins, the other gets
 // AlreadyExists (on PostgreSQL they really run at once).
