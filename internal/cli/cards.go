@@ -150,6 +150,8 @@ func newCardsListCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list MODEL",
 		Short: "List a model's card versions",
+		Long: `List a model's card versions in order with their status, the model
+version each documents, and who last edited and who approved it.`,
 		Example: `  steward cards list credit-scorer
   steward cards list credit-scorer --status approved -o json`,
 		Args: exactArgs("MODEL"),
@@ -340,6 +342,9 @@ func newCardsCompareCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "compare MODEL FROM TO",
 		Short: "List the fields that differ between two card versions",
+		Long: `List every field that differs between two card versions of a model, as
+JSON pointers into the card document with the old and the new value.
+Lists compare by position.`,
 		Example: `  steward cards compare credit-scorer 1 2
   steward cards compare credit-scorer 1 2 -o json | jq '.changes[].field'`,
 		Args: exactArgs("MODEL", "FROM", "TO"),
