@@ -99,8 +99,11 @@ func TestCardBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"no content":        func() error { _, err := s.CreateCard(as("dev"), "m", governance.CardInput{}); return err }(),
-		"autofill, no run":  func() error { _, err := s.AutoFillCard(as("dev"), "m", governance.AutoFillInput{Version: 1}); return err }(),
+		"no content": func() error { _, err := s.CreateCard(as("dev"), "m", governance.CardInput{}); return err }(),
+		"autofill, no run": func() error {
+			_, err := s.AutoFillCard(as("dev"), "m", governance.AutoFillInput{Version: 1})
+			return err
+		}(),
 		"autofill, no ver.": func() error { _, err := s.AutoFillCard(as("dev"), "m", governance.AutoFillInput{}); return err }(),
 		"compare zero":      func() error { _, err := s.CompareCards(as("dev"), "m", 0, 1); return err }(),
 		"export format":     func() error { _, err := s.ExportCard(as("dev"), "m", 1, "docx"); return err }(),
