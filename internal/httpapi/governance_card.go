@@ -15,7 +15,7 @@ import (
 
 func (a *API) cardRoutes() []Route {
 	return []Route{
-		{"GET", "/api/v1/model-card-schema.json", steward.PermPublic, a.cardSchema},
+		{"GET", "/api/v1/model-card-schema.json", steward.PermModelRead, a.cardSchema},
 		{"GET", "/api/v1/models/{model}/cards", steward.PermModelRead, a.listCards},
 		{"POST", "/api/v1/models/{model}/cards", steward.PermModelWrite, a.createCard},
 		{"GET", "/api/v1/models/{model}/cards/compare", steward.PermModelRead, a.compareCards},
