@@ -94,7 +94,9 @@ func TestHelpTeaches(t *testing.T) {
 		}
 	}
 	walk(NewRoot("test"))
-	if len(all) != 61 { // 42 + audit, audit log, audit export + datasets (4), lineage (6), runs env, capture-env, link-dataset, versions compare, and the two parents
+	// The walk must reach the whole tree (at least the commands that existed
+	// when governance landed); every one of them must teach.
+	if len(all) < 87 {
 		t.Errorf("only %d commands", len(all))
 	}
 	for _, c := range all {

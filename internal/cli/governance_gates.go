@@ -210,7 +210,13 @@ neither may the version's authors — administrators included.`,
 	request := &cobra.Command{
 		Use:   "request MODEL VERSION (--to STAGE | --alias NAME) --justification TEXT",
 		Short: "Ask for approval to move a version",
-		Args:  exactArgs("MODEL", "VERSION"),
+		Long: `Open an approval request for moving a version to a stage or pointing an
+alias at it. The request is bound to the version's manifest digest now: if
+its artifacts change, the approvals given lapse. Only moves the model's
+policy gates with approvers need a request.`,
+		Example: `  steward approvals request credit-risk 4 --to production --justification "AUC 0.83 on 2026 holdout"
+  steward approvals request credit-risk 4 --alias champion --justification "won the A/B test"`,
+		Args: exactArgs("MODEL", "VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := mv.check(); err != nil {
 				return err
@@ -239,7 +245,12 @@ neither may the version's authors — administrators included.`,
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List approval requests, newest first",
-		Args:  cobra.NoArgs,
+		Long: `List the approval requests of models you may read, newest first, with
+their status (pending, approved, rejected, applied, withdrawn) and who has
+approved so far.`,
+		Example: `  steward approvals list --status pending
+  steward approvals list --model credit-risk -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -264,7 +275,10 @@ neither may the version's authors — administrators included.`,
 	get := &cobra.Command{
 		Use:   "get ID",
 		Short: "Show one request with its decisions",
-		Args:  exactArgs("ID"),
+		Long: `Show one approval request: the move, the justification, the artifacts it
+is bound to, and every approve or reject with its comment.`,
+		Example: `  steward approvals get 01J9ZK3V6Q2W8E1R5T7Y9U0I2O`,
+		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -284,10 +298,17 @@ neither may the version's authors — administrators included.`,
 
 func decideCmd(g *globals, verb, short string) *cobra.Command {
 	var comment string
+	long := map[string]string{
+		"approve":  "Approve a request. Your approval is bound to the version's current\nartifacts; you may not approve a request you made, nor (under an\nindependent-approvers policy) a version you authored.",
+		"reject":   "Reject a request with a comment saying why; the request is closed.",
+		"withdraw": "Withdraw a pending or approved request you made (model managers may\nwithdraw anyone's).",
+	}[verb]
 	cmd := &cobra.Command{
-		Use:   verb + " ID",
-		Short: short,
-		Args:  exactArgs("ID"),
+		Use:     verb + " ID",
+		Short:   short,
+		Long:    long,
+		Example: "  steward approvals " + verb + " 01J9ZK3V6Q2W8E1R5T7Y9U0I2O" + map[bool]string{true: ` --comment "checked the validation report"`}[verb != "withdraw"],
+		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -347,7 +368,11 @@ stored the built-in default applies (shown with default: true).`,
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "Show every tier's policy",
-		Args:  cobra.NoArgs,
+		Long: `Show the gate policy of every risk tier: what it guards and which gates
+apply. A tier with no stored policy shows its built-in default.`,
+		Example: `  steward policies list
+  steward policies list -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -386,7 +411,13 @@ stored the built-in default applies (shown with default: true).`,
 	set := &cobra.Command{
 		Use:   "set TIER",
 		Short: "Store a tier's policy (replaces it whole)",
-		Args:  exactArgs("TIER"),
+		Long: `Store the gate policy of a risk tier (high, medium, low, or none for
+unclassified models). The policy given replaces the stored one whole: flags
+not given are off. Needs the workspace.manage permission.`,
+		Example: `  steward policies set high --stages production --aliases champion \
+      --require-card --require-validation --threshold "auc >= 0.80" --approvers 2 --independent
+  steward policies set none --stages production --approvers 1`,
+		Args: exactArgs("TIER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, s := range thresholds {
 				t, err := governance.ParseThreshold(s)
