@@ -239,6 +239,8 @@ var governanceDeploymentCases = []Case{
 		clk.at(5_000) // v3 through Staging to Production in one millisecond
 		stage(3, "Staging", false, "")
 		stage(3, "Production", false, "hotfix")
+		clk.at(6_000)
+		must(t, e.Registry.DeleteAlias(ctx, "m", "champion"))
 
 		for _, c := range []struct {
 			at   int64
@@ -252,6 +254,7 @@ var governanceDeploymentCases = []Case{
 			{3_500, []string{"@champion:1", "Archived:1", "Production:2"}},
 			{4_000, []string{"@champion:2", "Archived:1", "Production:2"}},
 			{5_000, []string{"@champion:2", "Archived:1", "Production:2,3"}},
+			{6_000, []string{"Archived:1", "Production:2,3"}},
 		} {
 			st, err := gov.StateAt(ctx, "m", c.at)
 			must(t, err)
