@@ -70,9 +70,12 @@ func (s *Service) History(ctx context.Context, model string, from, to int64) ([]
 }
 
 // StateAt answers which version held each stage and each alias of model at
-// moment at (ms), who put it there, why, and on whose approval. Versions
-// never moved (still in None) are not listed.
+// moment at (ms; 0: now), who put it there, why, and on whose approval.
+// Versions never moved (still in None) are not listed.
 func (s *Service) StateAt(ctx context.Context, model string, at int64) (*State, error) {
+	if at <= 0 {
+		at = s.millis()
+	}
 	m, err := s.lookupModelRead(ctx, model)
 	if err != nil {
 		return nil, err
