@@ -30,6 +30,7 @@ an alias works too.`,
 	}
 	cmd.AddCommand(newVersionsCreateCmd(g), newVersionsGetCmd(g), newVersionsListCmd(g), newVersionsDownloadCmd(g),
 		newVersionsSetStageCmd(g), newVersionsSetAliasCmd(g), newVersionsDeleteAliasCmd(g), newVersionsCompareCmd(g))
+	cmd.AddCommand(newVersionsRetireCmd(g))
 	return cmd
 }
 
