@@ -143,6 +143,14 @@ func moveVersion(v *int64) string {
 	return fmt.Sprint(*v)
 }
 
+// aliasEnd is one side of an alias change: a version, or none.
+func aliasEnd(v *int64) string {
+	if v == nil {
+		return "(none)"
+	}
+	return fmt.Sprintf("version %d", *v)
+}
+
 func printMoves(w io.Writer, moves []*client.HistoryMove) {
 	row(w, "AT", "KIND", "TARGET", "VERSION", "FROM", "BY", "APPROVAL", "REASON")
 	for _, m := range moves {
@@ -166,7 +174,7 @@ func printDiff(w io.Writer, d *client.HistoryDiff) {
 		fmt.Fprintf(w, "%s: %s\n", clean(s.Stage), strings.Join(parts, ", "))
 	}
 	for _, a := range d.Aliases {
-		fmt.Fprintf(w, "@%s: %s -> %s\n", clean(a.Alias), moveVersion(a.From), moveVersion(a.To))
+		fmt.Fprintf(w, "@%s: %s -> %s\n", clean(a.Alias), aliasEnd(a.From), aliasEnd(a.To))
 	}
 	if len(d.Moves) > 0 {
 		fmt.Fprintln(w)
