@@ -86,8 +86,8 @@ type DeploymentQuery struct {
 
 // Limits of a deployment's and a retirement's free text.
 const (
-	MaxEndpoint = 2048
-	MaxRetireReason   = 4096
+	MaxEndpoint     = 2048
+	MaxRetireReason = 4096
 )
 
 var deploymentRoles = []string{RoleChampion, RoleChallenger, RoleShadow, RoleCanary}

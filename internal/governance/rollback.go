@@ -2,7 +2,7 @@ package governance
 
 import (
 	"context"
-	
+
 	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"

@@ -113,7 +113,9 @@ var governanceDeploymentCases = []Case{
 			}
 			return nil
 		}))
-		err := st.Update(e.Ctx, func(r governance.Repo) error { return r.CreateDeployment(e.Ctx, &governance.Deployment{ID: "d1", ModelID: v1.ModelID, VersionID: v1.ID, Version: 1, Environment: "x", Role: "champion", CreatedBy: "a"}) })
+		err := st.Update(e.Ctx, func(r governance.Repo) error {
+			return r.CreateDeployment(e.Ctx, &governance.Deployment{ID: "d1", ModelID: v1.ModelID, VersionID: v1.ID, Version: 1, Environment: "x", Role: "champion", CreatedBy: "a"})
+		})
 		wantCode(t, err, steward.CodeAlreadyExists)
 
 		got, err := st.GetDeployment(e.Ctx, v1.ModelID, "d2")
