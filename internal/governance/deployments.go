@@ -31,6 +31,11 @@ type DeploymentReader interface {
 
 // DeploymentWriter writes them.
 type DeploymentWriter interface {
+	// LockDeployments holds the model's deployments for the rest of the
+	// transaction: concurrent writers of the same model's deployments wait,
+	// so the one-champion and 100-percent rules are checked against what
+	// the others committed.
+	LockDeployments(ctx context.Context, modelID string) error
 	CreateDeployment(ctx context.Context, d *Deployment) error
 	// EndDeployment writes d's ended_at and end_reason if d is still live
 	// at revision prevRevision (CodePreconditionFailed otherwise); sets
@@ -187,6 +192,9 @@ func (s *Service) RecordDeployment(ctx context.Context, model string, in Deploym
 // deployment.create. why, if set, is the reason of the replaced champion's
 // end (rollback gives its own).
 func (s *Service) startDeployment(ctx context.Context, r Repo, m *registry.Model, v *registry.Version, in DeploymentCreate, why string) (*Deployment, error) {
+	if err := r.LockDeployments(ctx, m.ID); err != nil {
+		return nil, err
+	}
 	if ret, err := r.GetRetirement(ctx, v.ID); err == nil {
 		return nil, steward.Errorf(steward.CodeConflict, "version %d of %q was retired (%s); retired versions cannot be deployed", v.Version, m.Name, ret.Reason).WithDetail("field", "version")
 	} else if !steward.IsCode(err, steward.CodeNotFound) {

@@ -81,6 +81,9 @@ func (s *Service) retireVersion(ctx context.Context, r Repo, m *registry.Model, 
 		}
 		res.AliasesRemoved = append(res.AliasesRemoved, a+"@"+strconv.FormatInt(v.Version, 10))
 	}
+	if err := r.LockDeployments(ctx, m.ID); err != nil {
+		return err
+	}
 	live, err := r.ListDeployments(ctx, DeploymentFilter{ModelID: m.ID, VersionID: v.ID, LiveOnly: true})
 	if err != nil {
 		return err

@@ -71,6 +71,9 @@ func (s *Service) rollback(ctx context.Context, r Repo, model, env, reason strin
 	if err != nil {
 		return nil, err
 	}
+	if err := r.LockDeployments(ctx, m.ID); err != nil {
+		return nil, err
+	}
 	moves, err := r.ListMoves(ctx, m.ID, 0)
 	if err != nil {
 		return nil, err

@@ -127,3 +127,12 @@ func (c conn) RetireModel(ctx context.Context, modelID string, at int64, reason,
 		modelID, steward.WorkspaceFrom(ctx), at, reason, by, at)
 	return err
 }
+
+// LockDeployments takes the model's row lock with an update that changes
+// nothing: on PostgreSQL a concurrent transaction doing the same waits until
+// this one ends, and then reads what it committed (read committed); SQLite
+// runs one writer at a time anyway.
+func (c conn) LockDeployments(ctx context.Context, modelID string) error {
+	_, err := c.exec(ctx, `UPDATE models SET revision = revision WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), modelID)
+	return err
+}

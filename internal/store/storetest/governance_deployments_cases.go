@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -385,6 +386,43 @@ var governanceDeploymentCases = []Case{
 		}
 		_, err = gov.RecordDeployment(ctx, "m", governance.DeploymentCreate{Version: 9})
 		wantCode(t, err, steward.CodeNotFound)
+	}},
+
+	{"governance deployments: concurrent writers keep one champion and at most 100 percent", func(t *testing.T, e *Env) {
+		gov, _ := deployEnv(t, e, 3)
+		ctx := e.Ctx
+		const n = 6
+		var wg sync.WaitGroup
+		errs := make([]error, 2*n)
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = gov.RecordDeployment(ctx, "m", governance.DeploymentCreate{Version: int64(i%3 + 1), Endpoint: "ep", Traffic: ptr(40.0)})
+			}()
+			go func() {
+				defer wg.Done()
+				_, errs[n+i] = gov.RecordDeployment(ctx, "m", governance.DeploymentCreate{Version: 1, Endpoint: "ep", Role: "canary", Traffic: ptr(20.0)})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil && !steward.IsCode(err, steward.CodeConflict) {
+				t.Fatalf("writer %d: %v", i, err)
+			}
+		}
+		ds, err := gov.ListDeployments(ctx, "m", governance.DeploymentQuery{LiveOnly: true})
+		must(t, err)
+		champions, total := 0, 0.0
+		for _, d := range ds {
+			total += d.Traffic
+			if d.Role == governance.RoleChampion {
+				champions++
+			}
+		}
+		if champions != 1 || total > 100 {
+			t.Fatalf("after concurrent writers: %d live champions, %g%% live traffic: %+v", champions, total, ds)
+		}
 	}},
 
 	{"governance rollback: previous production version back, champion and deployment follow, one transaction", func(t *testing.T, e *Env) {
