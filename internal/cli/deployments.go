@@ -71,6 +71,9 @@ func newDeploymentsListCmd(g *globals) *cobra.Command {
 		Use:     "list MODEL",
 		Aliases: []string{"ls"},
 		Short:   "List a model's deployments, newest first",
+		Long: `List where MODEL's versions run and ran, newest first: environment,
+endpoint, role, traffic, when each started and ended ("live" while it
+runs). --environment keeps one environment, --live only running ones.`,
 		Example: `  steward deployments list fraud-detector
   steward deployments list fraud-detector --environment production --live
   steward deployments list fraud-detector -o json | jq '.deployments[] | select(.role=="champion")'`,
@@ -94,8 +97,10 @@ func newDeploymentsListCmd(g *globals) *cobra.Command {
 
 func newDeploymentsGetCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:     "get MODEL ID",
-		Short:   "Show one deployment",
+		Use:   "get MODEL ID",
+		Short: "Show one deployment",
+		Long: `Show one deployment of MODEL by its ID (from "deployments list"): the
+version, where it runs, its role and traffic, and how it ended.`,
 		Example: `  steward deployments get fraud-detector 9f2c1e...`,
 		Args:    exactArgs("MODEL", "ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -157,8 +162,10 @@ required for a challenger or canary. Retired versions cannot be deployed.`,
 func newDeploymentsEndCmd(g *globals) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
-		Use:     "end MODEL ID --reason TEXT",
-		Short:   "End a live deployment",
+		Use:   "end MODEL ID --reason TEXT",
+		Short: "End a live deployment",
+		Long: `End a live deployment of MODEL with a reason (required), kept with the
+deployment and in the audit log. Ending one twice is refused.`,
 		Example: `  steward deployments end fraud-detector 9f2c1e... --reason "moved to the new cluster"`,
 		Args:    exactArgs("MODEL", "ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
