@@ -23,6 +23,7 @@ the files. Names are unique per workspace.`,
 	}
 	cmd.AddCommand(newModelsCreateCmd(g), newModelsGetCmd(g), newModelsListCmd(g), newModelsUpdateCmd(g), newModelsDeleteCmd(g),
 		newModelsGrantCmd(g), newModelsGrantsCmd(g), newModelsRevokeCmd(g))
+	cmd.AddCommand(newModelsRetireCmd(g))
 	return cmd
 }
 

@@ -30,7 +30,7 @@ an alias works too.`,
 	}
 	cmd.AddCommand(newVersionsCreateCmd(g), newVersionsGetCmd(g), newVersionsListCmd(g), newVersionsDownloadCmd(g),
 		newVersionsSetStageCmd(g), newVersionsSetAliasCmd(g), newVersionsDeleteAliasCmd(g), newVersionsCompareCmd(g))
-	cmd.AddCommand(newVersionsPromoteCmd(g), newVersionsReplaceFilesCmd(g))
+	cmd.AddCommand(newVersionsPromoteCmd(g), newVersionsReplaceFilesCmd(g), newVersionsRetireCmd(g))
 	return cmd
 }
 

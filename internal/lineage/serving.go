@@ -67,51 +67,12 @@ func (s *Service) RecordDeployment(ctx context.Context, in DeploymentRecord) (*D
 		if err != nil {
 			return err
 		}
-		mv, err := nodeOrNew(ctx, r, versionNode(*v))
-		if err != nil {
+		dep, before, changed, err := RecordDeploymentIn(ctx, r, s.millis(), in, *v)
+		out = dep
+		if err != nil || !changed {
 			return err
 		}
-		dep, err := r.GetNode(ctx, NodeDeployment, in.Name)
-		var before *DeploymentAttrs
-		switch {
-		case steward.IsCode(err, steward.CodeNotFound):
-			dep = &Node{Type: NodeDeployment, Key: in.Name, Name: in.Name}
-		case err != nil:
-			return err
-		default:
-			var a DeploymentAttrs
-			_ = json.Unmarshal(dep.Attrs, &a)
-			if a.Environment != in.Environment {
-				return steward.Errorf(steward.CodeConflict, "deployment %q is in environment %q, not %q; use another name for another environment", in.Name, a.Environment, in.Environment).WithDetail("field", "environment")
-			}
-			before = &a
-		}
-		if err := r.EnsureNodes(ctx, []*Node{mv}); err != nil {
-			return err
-		}
-		now := s.millis()
-		attrs := DeploymentAttrs{Environment: in.Environment, Endpoint: in.Endpoint, Model: in.Model, Version: in.Version, CurrentNode: mv.ID, UpdatedAt: now}
-		if before != nil {
-			b := *before
-			b.UpdatedAt = now
-			if b == attrs {
-				out = &Deployment{Node: dep, Now: *before}
-				return nil // serving this version already
-			}
-		}
-		dep.Attrs = mustJSON(attrs)
-		if dep.ID == 0 {
-			if err := r.EnsureNodes(ctx, []*Node{dep}); err != nil {
-				return err
-			}
-		} else if err := r.SetNodeAttrs(ctx, dep.ID, dep.Attrs); err != nil {
-			return err
-		}
-		if _, err := r.AddEdges(ctx, []Edge{{From: mv.ID, To: dep.ID, Type: EdgeDeployedAs, CreatedAt: now}}); err != nil {
-			return err
-		}
-		out = &Deployment{Node: dep, Now: attrs}
-		return s.emit(ctx, r, "deployment.record", "deployment", in.Name, before, attrs)
+		return s.emit(ctx, r, "deployment.record", "deployment", in.Name, before, dep.Now)
 	})
 	if err != nil {
 		return nil, err

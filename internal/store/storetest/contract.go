@@ -54,6 +54,7 @@ func Cases() []Case {
 		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
 		concurrencyCases, txCases, identityCases, auditCases, lineageCases, lineageGraphCases,
 		governanceCardCases,
+		governanceDeploymentCases,
 	} {
 		all = append(all, cs...)
 	}
