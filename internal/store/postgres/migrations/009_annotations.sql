@@ -1,0 +1,22 @@
+-- Annotations: comments on a model, on one of its versions, or on one of its
+-- model cards, with author and time. Exactly one target: a model comment has
+-- neither version_id nor card_id; a version or card comment has one of them.
+-- Comments go with what they annotate (ON DELETE CASCADE); their create and
+-- delete events stay in the audit log.
+CREATE TABLE comments (
+  id         TEXT PRIMARY KEY,
+  workspace  TEXT NOT NULL,
+  model_id   TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  version_id TEXT REFERENCES model_versions(id) ON DELETE CASCADE,
+  card_id    TEXT REFERENCES model_cards(id) ON DELETE CASCADE,
+  body       TEXT NOT NULL,
+  author     TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  CHECK (version_id IS NULL OR card_id IS NULL)
+);
+CREATE INDEX comments_model ON comments (model_id, created_at, id);
+CREATE INDEX comments_version ON comments (version_id, created_at, id);
+CREATE INDEX comments_card ON comments (card_id, created_at, id);
+
+-- The inventory lists and filters models by these profile columns.
+CREATE INDEX model_profiles_status ON model_profiles (workspace, validation_status);
