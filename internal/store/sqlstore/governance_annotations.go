@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 
 	"github.com/steward-registry/steward/internal/governance"
 	"github.com/steward-registry/steward/internal/steward"
@@ -44,7 +45,7 @@ func (c conn) ListComments(ctx context.Context, t governance.CommentRef, page st
 		return nil, "", err
 	}
 	fp := "comments|" + t.ModelID + "|" + t.VersionID + "|" + t.CardID
-	after, err := steward.DecodePageToken(page.Token, fp, 2)
+	after, err := steward.DecodePageToken(page.Token, fp, 1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -61,26 +62,27 @@ func (c conn) ListComments(ctx context.Context, t governance.CommentRef, page st
 		q += ` AND c.card_id IS NULL`
 	}
 	if after != nil {
-		at, err := strconv.ParseInt(after[0], 10, 64)
+		seq, err := strconv.ParseInt(after[0], 10, 64)
 		if err != nil {
 			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not one this API returned")
 		}
-		q, args = q+` AND (c.created_at > ? OR (c.created_at = ? AND c.id > ?))`, append(args, at, at, after[1])
+		q, args = q+` AND c.seq > ?`, append(args, seq)
 	}
 	var out []*governance.Comment
+	var seqs []int64
 	err = c.eachRow(ctx, func(s scanner) error {
-		cm, err := scanComment(s)
-		out = append(out, cm)
+		var seq int64
+		cm, err := scanComment(seqScanner{s, &seq})
+		out, seqs = append(out, cm), append(seqs, seq)
 		return err
-	}, q+` ORDER BY c.created_at, c.id LIMIT ?`, append(args, limit+1)...)
+	}, strings.Replace(q, "SELECT ", "SELECT c.seq, ", 1)+` ORDER BY c.seq LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		last := out[limit-1]
-		next = steward.EncodePageToken(fp, strconv.FormatInt(last.CreatedAt, 10), last.ID)
+		next = steward.EncodePageToken(fp, strconv.FormatInt(seqs[limit-1], 10))
 	}
 	return out, next, nil
 }
@@ -112,6 +114,15 @@ func (c conn) DeleteComment(ctx context.Context, id string) error {
 	}
 	return one(res, "comment "+id)
 }
+
+// seqScanner scans a leading seq column, then hands the rest to the
+// comment's scan.
+type seqScanner struct {
+	s   scanner
+	seq *int64
+}
+
+func (w seqScanner) Scan(dest ...any) error { return w.s.Scan(append([]any{w.seq}, dest...)...) }
 
 // invStrArg stores "" as NULL (an absent reference).
 func invStrArg(s string) any {

@@ -53,6 +53,7 @@ func Cases() []Case {
 		registryCases, projectCases, modelCases, validationCases, versionCases, aliasCases,
 		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
 		concurrencyCases, txCases, identityCases, auditCases, lineageCases, lineageGraphCases,
+		governanceInventoryCases,
 	} {
 		all = append(all, cs...)
 	}
