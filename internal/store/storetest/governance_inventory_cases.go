@@ -442,7 +442,9 @@ var governanceInventoryCases = []Case{
 			ids = append(ids, cm.ID)
 		}
 		texts := func(t2 governance.CommentTarget, size int) []string {
-			cs := collect(t, size, func(p steward.PageRequest) ([]*governance.Comment, string, error) { return g.ListComments(e.Ctx, t2, p) })
+			cs := collect(t, size, func(p steward.PageRequest) ([]*governance.Comment, string, error) {
+				return g.ListComments(e.Ctx, t2, p)
+			})
 			var out []string
 			for _, c := range cs {
 				out = append(out, c.Author+":"+c.Body[:6])
