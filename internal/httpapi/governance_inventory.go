@@ -30,8 +30,12 @@ type inventoryList struct {
 	NextPageToken string                       `json:"next_page_token,omitempty"`
 }
 
-func (a *API) listInventory(w http.ResponseWriter, r *http.Request) error { return a.inventory(w, r, false) }
-func (a *API) listAttention(w http.ResponseWriter, r *http.Request) error { return a.inventory(w, r, true) }
+func (a *API) listInventory(w http.ResponseWriter, r *http.Request) error {
+	return a.inventory(w, r, false)
+}
+func (a *API) listAttention(w http.ResponseWriter, r *http.Request) error {
+	return a.inventory(w, r, true)
+}
 
 // inventory answers a page of JSON, or with format=csv every matching model
 // as a CSV attachment.
