@@ -94,7 +94,7 @@ func TestHelpTeaches(t *testing.T) {
 		}
 	}
 	walk(NewRoot("test"))
-	if len(all) != 61 { // 42 + audit, audit log, audit export + datasets (4), lineage (6), runs env, capture-env, link-dataset, versions compare, and the two parents
+	if len(all) != 75 { // 42 + audit, audit log, audit export + datasets (4), lineage (6), runs env, capture-env, link-dataset, versions compare, and the two parents; + inventory (2), validation (8), comments (4)
 		t.Errorf("only %d commands", len(all))
 	}
 	for _, c := range all {

@@ -100,6 +100,10 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 	audit := newAuditCmd(g)
 	audit.GroupID = "governance"
 	root.AddCommand(audit)
+	for _, c := range []*cobra.Command{newInventoryCmd(g), newValidationCmd(g), newCommentsCmd(g)} {
+		c.GroupID = "governance"
+		root.AddCommand(c)
+	}
 	return root
 }
 
