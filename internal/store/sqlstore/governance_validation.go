@@ -88,7 +88,7 @@ func (c conn) fillFindings(ctx context.Context, rvs []*governance.Review) error 
 		byID[f.ReviewID].Findings = append(byID[f.ReviewID].Findings, f)
 		return nil
 	}, `SELECT id, review_id, severity, title, description, status, justification, created_by, created_at, updated_by, updated_at, revision
-		FROM validation_findings WHERE review_id IN (`+placeholders(len(ids))+`) ORDER BY created_at, id`, ids...)
+		FROM validation_findings WHERE review_id IN (`+placeholders(len(ids))+`) ORDER BY review_id, seq, created_at, id`, ids...)
 }
 
 func (c conn) CreateReview(ctx context.Context, rv *governance.Review) error {
@@ -118,9 +118,15 @@ func (c conn) UpdateReview(ctx context.Context, rv *governance.Review, prevRevis
 func (c conn) CreateFinding(ctx context.Context, f *governance.Finding) error {
 	f.Revision = 1
 	_, err := c.exec(ctx, `INSERT INTO validation_findings (id, review_id, workspace, severity, title, description, status, justification,
-		created_by, created_at, updated_by, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		created_by, created_at, updated_by, updated_at, revision, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1,
+		(SELECT COALESCE(MAX(seq), 0) + 1 FROM validation_findings WHERE review_id = ?))`,
 		f.ID, f.ReviewID, steward.WorkspaceFrom(ctx), f.Severity, f.Title, f.Description, f.Status, f.Justification,
-		f.CreatedBy, f.CreatedAt, f.UpdatedBy, f.UpdatedAt)
+		f.CreatedBy, f.CreatedAt, f.UpdatedBy, f.UpdatedAt, f.ReviewID)
+	if err != nil && c.d.IsUnique(err) {
+		// A concurrent addition took the number: retry the transaction.
+		return &steward.Error{Code: steward.CodePreconditionFailed, Err: errRaced,
+			Message: "review " + f.ReviewID + " was changed by someone else at the same time; read it again and retry"}
+	}
 	return err
 }
 

@@ -22,3 +22,9 @@ CREATE INDEX comments_card ON comments (card_id, seq);
 
 -- The inventory lists and filters models by these profile columns.
 CREATE INDEX model_profiles_status ON model_profiles (workspace, validation_status);
+
+-- Findings in the order they were recorded, also within one millisecond:
+-- seq counts per review (the review row is updated in the same transaction,
+-- which serializes concurrent additions).
+ALTER TABLE validation_findings ADD COLUMN seq BIGINT;
+CREATE UNIQUE INDEX validation_findings_seq ON validation_findings (review_id, seq);
