@@ -100,7 +100,7 @@ refused (4xx), 2 when the server failed (5xx) or could not be reached.`,
 	audit := newAuditCmd(g)
 	audit.GroupID = "governance"
 	root.AddCommand(audit)
-	for _, c := range []*cobra.Command{newApprovalsCmd(g), newPoliciesCmd(g), newDeploymentsCmd(g), newHistoryCmd(g)} {
+	for _, c := range []*cobra.Command{newApprovalsCmd(g), newPoliciesCmd(g), newDeploymentsCmd(g), newHistoryCmd(g), newInventoryCmd(g), newValidationCmd(g), newCommentsCmd(g)} {
 		c.GroupID = "governance"
 		root.AddCommand(c)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,31 +9,15 @@ import (
 	"testing"
 
 	"github.com/steward-registry/steward/internal/auth"
-	"github.com/steward-registry/steward/internal/cli"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/governance"
 )
 
-// steward runs the CLI in-process against the server with token.
-func (e *authEnv) steward(token string, args ...string) (string, string, int) {
+// stewardRun is steward with its result as three values.
+func (e *authEnv) stewardRun(token string, args ...string) (string, string, int) {
 	e.t.Helper()
-	root := cli.NewRoot("test")
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetIn(strings.NewReader(""))
-	root.SetArgs(append([]string{"--server", e.ts.URL, "--token", token}, args...))
-	code := cli.Execute(root)
-	return out.String(), errb.String(), code
-}
-
-func decodeAs[T any](t *testing.T, r reply) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil {
-		t.Fatalf("decode %q: %v", r.body, err)
-	}
-	return v
+	r := e.steward(token, args...)
+	return r.stdout, r.stderr, r.code
 }
 
 // TestDeploymentsRollbackHistory is the deployment and time-travel workflow
@@ -82,7 +65,7 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 		// v1 to Production and deployed as champion.
 		e.call("POST", base+"/versions/1/stage", dana, `{"stage":"Production"}`).want(t, "v1 to production", http.StatusOK)
 		e.call("PUT", base+"/aliases/champion", dana, `{"version":1}`).want(t, "champion -> v1", http.StatusOK)
-		d1 := decodeAs[governance.Deployment](t, e.call("POST", base+"/deployments", dana, champion).want(t, "deployer records v1", http.StatusCreated))
+		d1 := decodeReply[governance.Deployment](t, e.call("POST", base+"/deployments", dana, champion).want(t, "deployer records v1", http.StatusCreated))
 		if d1.CreatedBy != "dana" || d1.Traffic != 100 {
 			t.Fatalf("deployment = %+v", d1)
 		}
@@ -91,7 +74,7 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 			want(t, "over 100%", http.StatusConflict)
 
 		// The moment v1 held Production alone.
-		hist := decodeAs[struct{ Moves []governance.LifecycleMove }](t, e.call("GET", base+"/history", vera, "").want(t, "history", http.StatusOK))
+		hist := decodeReply[struct{ Moves []governance.LifecycleMove }](t, e.call("GET", base+"/history", vera, "").want(t, "history", http.StatusOK))
 		if len(hist.Moves) != 2 || hist.Moves[0].Actor != "dana" || *hist.Moves[0].Version != 1 {
 			t.Fatalf("history after v1 = %+v", hist.Moves)
 		}
@@ -100,8 +83,8 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 		// v2 replaces v1, with archive_existing, and becomes champion (deployment too).
 		e.call("POST", base+"/versions/2/stage", olga, `{"stage":"Production","archive_existing_versions":true}`).want(t, "v2 to production", http.StatusOK)
 		e.call("PUT", base+"/aliases/champion", olga, `{"version":2}`).want(t, "champion -> v2", http.StatusOK)
-		d2 := decodeAs[governance.Deployment](t, e.call("POST", base+"/deployments", dana, `{"version":2,"endpoint":"https://serve/fraud","traffic":90}`).want(t, "v2 deployed", http.StatusCreated))
-		old := decodeAs[governance.Deployment](t, e.call("GET", base+"/deployments/"+d1.ID, vera, "").want(t, "replaced", http.StatusOK))
+		d2 := decodeReply[governance.Deployment](t, e.call("POST", base+"/deployments", dana, `{"version":2,"endpoint":"https://serve/fraud","traffic":90}`).want(t, "v2 deployed", http.StatusCreated))
+		old := decodeReply[governance.Deployment](t, e.call("GET", base+"/deployments/"+d1.ID, vera, "").want(t, "replaced", http.StatusOK))
 		if old.EndedAt == nil || !strings.HasPrefix(old.EndReason, "replaced by version 2") {
 			t.Fatalf("replaced champion = %+v", old)
 		}
@@ -112,21 +95,21 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 		if er := nativeErr(t, r); er.Error.Details["field"] != "reason" {
 			t.Fatalf("rollback without reason: %+v", er.Error)
 		}
-		out, stderr, code := e.steward(dana, "deployments", "rollback", "fraud", "--reason", "v2 false positives up 30%")
+		out, stderr, code := e.stewardRun(dana, "deployments", "rollback", "fraud", "--reason", "v2 false positives up 30%")
 		if code != 0 || !strings.Contains(out, "Production is version 1 again; version 2 is Archived") || !strings.Contains(out, "Moved @champion to version 1") {
 			t.Fatalf("CLI rollback: exit %d\n%s\n%s", code, out, stderr)
 		}
 		for v, want := range map[int]string{1: "Production", 2: "Archived"} {
-			got := decodeAs[struct{ Stage string }](t, e.call("GET", fmt.Sprintf("%s/versions/%d", base, v), vera, "").want(t, "version", http.StatusOK))
+			got := decodeReply[struct{ Stage string }](t, e.call("GET", fmt.Sprintf("%s/versions/%d", base, v), vera, "").want(t, "version", http.StatusOK))
 			if got.Stage != want {
 				t.Fatalf("after rollback version %d is %s, want %s", v, got.Stage, want)
 			}
 		}
-		live := decodeAs[struct{ Deployments []governance.Deployment }](t, e.call("GET", base+"/deployments?live=true&environment=production", vera, "").want(t, "live", http.StatusOK))
+		live := decodeReply[struct{ Deployments []governance.Deployment }](t, e.call("GET", base+"/deployments?live=true&environment=production", vera, "").want(t, "live", http.StatusOK))
 		if len(live.Deployments) != 1 || live.Deployments[0].Version != 1 || live.Deployments[0].Traffic != 90 || live.Deployments[0].CreatedBy != "dana" {
 			t.Fatalf("live after rollback = %+v", live.Deployments)
 		}
-		ended := decodeAs[governance.Deployment](t, e.call("GET", base+"/deployments/"+d2.ID, vera, "").want(t, "ended v2", http.StatusOK))
+		ended := decodeReply[governance.Deployment](t, e.call("GET", base+"/deployments/"+d2.ID, vera, "").want(t, "ended v2", http.StatusOK))
 		if ended.EndedAt == nil || ended.EndReason != "rollback: v2 false positives up 30%" {
 			t.Fatalf("v2 deployment after rollback = %+v", ended)
 		}
@@ -136,24 +119,24 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 		}
 
 		// Time travel: between the two promotions v1 held Production, put there by dana.
-		st := decodeAs[governance.State](t, e.call("GET", fmt.Sprintf("%s/history/state?at=%d", base, between), vera, "").want(t, "state between", http.StatusOK))
+		st := decodeReply[governance.State](t, e.call("GET", fmt.Sprintf("%s/history/state?at=%d", base, between), vera, "").want(t, "state between", http.StatusOK))
 		if p := st.Stages["Production"]; len(p) != 1 || p[0].Version != 1 || p[0].Actor != "dana" || st.Aliases["champion"].Version != 1 {
 			t.Fatalf("state between = %+v", st)
 		}
-		now := decodeAs[governance.State](t, e.call("GET", base+"/history/state", vera, "").want(t, "state now", http.StatusOK))
+		now := decodeReply[governance.State](t, e.call("GET", base+"/history/state", vera, "").want(t, "state now", http.StatusOK))
 		if p := now.Stages["Production"]; len(p) != 1 || p[0].Version != 1 || p[0].Reason != "rollback: v2 false positives up 30%" {
 			t.Fatalf("state now = %+v", now)
 		}
-		out, stderr, code = e.steward(vera, "history", "fraud", "--at", fmt.Sprint(between))
+		out, stderr, code = e.stewardRun(vera, "history", "fraud", "--at", fmt.Sprint(between))
 		if code != 0 || !strings.Contains(out, "Production: version 1, since ") || !strings.Contains(out, "by dana") || !strings.Contains(out, "@champion: version 1") {
 			t.Fatalf("CLI history --at: exit %d\n%s\n%s", code, out, stderr)
 		}
-		out, _, code = e.steward(vera, "history", "fraud", "--at", fmt.Sprint(between), "-o", "json")
+		out, _, code = e.stewardRun(vera, "history", "fraud", "--at", fmt.Sprint(between), "-o", "json")
 		var js governance.State
 		if code != 0 || json.Unmarshal([]byte(out), &js) != nil || js.Stages["Production"][0].Version != 1 {
 			t.Fatalf("CLI history --at -o json: %s", out)
 		}
-		d := decodeAs[governance.HistoryDiff](t, e.call("GET", fmt.Sprintf("%s/history/diff?from=%d&to=%d", base, between, now.At), vera, "").want(t, "diff", http.StatusOK))
+		d := decodeReply[governance.HistoryDiff](t, e.call("GET", fmt.Sprintf("%s/history/diff?from=%d&to=%d", base, between, now.At), vera, "").want(t, "diff", http.StatusOK))
 		if len(d.Moves) < 6 {
 			t.Fatalf("diff moves = %d, want the promotion, archive, alias, rollback moves", len(d.Moves))
 		}
@@ -177,12 +160,12 @@ func TestDeploymentsRollbackHistory(t *testing.T) {
 
 		// Retire: reason required; model retirement needs model.manage.
 		r = e.call("POST", base+"/versions/3/retire", dana, `{"reason":""}`).want(t, "retire without reason", http.StatusBadRequest)
-		out, stderr, code = e.steward(dana, "versions", "retire", "fraud", "3", "--reason", "never used")
+		out, stderr, code = e.stewardRun(dana, "versions", "retire", "fraud", "3", "--reason", "never used")
 		if code != 0 || !strings.Contains(out, "fraud version 3 retired: never used") {
 			t.Fatalf("CLI versions retire: exit %d\n%s\n%s", code, out, stderr)
 		}
 		e.call("POST", base+"/retire", dana, `{"reason":"done"}`).want(t, "deployer retires the model", http.StatusForbidden)
-		out, stderr, code = e.steward(olga, "models", "retire", "fraud", "--reason", "replaced by fraud-2026", "-o", "json")
+		out, stderr, code = e.stewardRun(olga, "models", "retire", "fraud", "--reason", "replaced by fraud-2026", "-o", "json")
 		var res governance.RetireResult
 		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Versions) != 1 || res.Versions[0].Version != 1 || res.RetiredAt == nil {
 			t.Fatalf("CLI models retire: exit %d\n%s\n%s", code, out, stderr)

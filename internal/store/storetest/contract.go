@@ -55,6 +55,7 @@ func Cases() []Case {
 		concurrencyCases, txCases, identityCases, auditCases, lineageCases, lineageGraphCases,
 		governanceCardCases,
 		governanceDeploymentCases,
+		governanceInventoryCases,
 	} {
 		all = append(all, cs...)
 	}
