@@ -74,7 +74,17 @@ func (s *Service) evaluate(ctx context.Context, r View, m *registry.Model, v *re
 		case err != nil:
 			return nil, nil, err
 		case c.ModelVersion != nil && *c.ModelVersion != v.Version:
-			add("card_approved", false, "the approved card (card version %d) documents model version %d, not %d", c.CardVersion, *c.ModelVersion, v.Version)
+			// A card approved for this very version and since superseded
+			// still documents it (a rollback returns to such a version).
+			old, err := approvedCardOf(ctx, r, m.ID, v.Version)
+			if err != nil {
+				return nil, nil, err
+			}
+			if old != nil {
+				add("card_approved", true, "card version %d documents version %d (approved by %s, since superseded by card version %d)", old.CardVersion, v.Version, old.ApprovedBy, c.CardVersion)
+			} else {
+				add("card_approved", false, "the approved card (card version %d) documents model version %d, not %d", c.CardVersion, *c.ModelVersion, v.Version)
+			}
 		default:
 			add("card_approved", true, "card version %d approved by %s", c.CardVersion, c.ApprovedBy)
 		}
@@ -176,6 +186,17 @@ func (s *Service) approvalsGate(ctx context.Context, r View, v *registry.Version
 	}
 	if len(cands) == 0 {
 		g.Detail = fmt.Sprintf("%d approval(s) needed and there is no open approval request for version %d → %s: request one (steward approvals request)", pol.Approvers, v.Version, target)
+		used, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Status: RequestApplied, Limit: 1})
+		if err != nil {
+			return g, nil, err
+		}
+		if len(used) == 1 {
+			if used[0].ManifestDigest != v.ManifestDigest {
+				g.Detail = fmt.Sprintf("request %s approved artifacts %s, but version %d now has %s: its approvals lapsed; request again", used[0].ID, short(used[0].ManifestDigest), v.Version, short(v.ManifestDigest))
+			} else {
+				g.Detail = fmt.Sprintf("request %s was used by an earlier move and an approval carries one move; request again", used[0].ID)
+			}
+		}
 		return g, nil, nil
 	}
 	var authors []string
@@ -291,4 +312,20 @@ func parseTarget(kind, target string) (string, string, error) {
 		return kind, target, nil
 	}
 	return "", "", steward.Errorf(steward.CodeInvalid, "give a stage (None, Staging, Production, Archived) or an alias to move to").WithDetail("field", "stage")
+}
+
+// approvedCardOf returns the newest card version that was approved and
+// documents model version version (nil if none).
+func approvedCardOf(ctx context.Context, r View, modelID string, version int64) (*Card, error) {
+	cards, err := r.ListCards(ctx, modelID, "")
+	if err != nil {
+		return nil, err
+	}
+	var best *Card
+	for _, c := range cards {
+		if c.ApprovedAt != nil && c.ModelVersion != nil && *c.ModelVersion == version && (best == nil || c.CardVersion > best.CardVersion) {
+			best = c
+		}
+	}
+	return best, nil
 }

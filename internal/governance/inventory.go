@@ -43,13 +43,16 @@ const TierUnclassified = "unclassified"
 
 // Reasons a model is on the attention list.
 const (
-	AttentionReviewOverdue     = "review_overdue"                   // next_review_at has passed
-	AttentionNoApprovedCard    = "production_without_approved_card" // a version in Production, no approved card
-	AttentionNotValidated      = "production_not_validated"         // in Production, not (or no longer) validated
-	AttentionFindingsOpen      = "production_findings_open"         // in Production, signed off with findings open
-	AttentionInValidationProd  = "production_in_validation"         // in Production while a review is open
-	productionStage            = string(registry.StageProduction)
-	defaultInventoryExportPage = 1000
+	AttentionReviewOverdue    = "review_overdue"                   // next_review_at has passed
+	AttentionNoApprovedCard   = "production_without_approved_card" // a version in Production, no approved card
+	AttentionNotValidated     = "production_not_validated"         // in Production, not (or no longer) validated
+	AttentionFindingsOpen     = "production_findings_open"         // in Production, signed off with findings open
+	AttentionInValidationProd = "production_in_validation"         // in Production while a review is open
+	// A version in Production whose current artifacts no validation
+	// sign-off covers (e.g. they were replaced after the sign-off).
+	AttentionArtifactsUnvalidated = "production_artifacts_not_signed_off"
+	productionStage               = string(registry.StageProduction)
+	defaultInventoryExportPage    = 1000
 )
 
 // InventoryFilter selects inventory entries. Empty fields match all.
@@ -95,12 +98,15 @@ type InventoryEntry struct {
 	// InProduction: a version of the model is in stage Production.
 	InProduction bool `json:"in_production"`
 	// ApprovedCard: the model has an approved model card version.
-	ApprovedCard  bool     `json:"approved_card"`
-	RetiredAt     *int64   `json:"retired_at,omitempty"`
-	RetiredReason string   `json:"retired_reason,omitempty"`
-	Attention     []string `json:"attention,omitempty"`
-	UpdatedBy     string   `json:"updated_by,omitempty"`
-	UpdatedAt     int64    `json:"updated_at,omitempty"`
+	ApprovedCard bool `json:"approved_card"`
+	// ProductionUnsigned: a version in Production has no validation
+	// sign-off for its current manifest digest.
+	ProductionUnsigned bool     `json:"production_unsigned,omitempty"`
+	RetiredAt          *int64   `json:"retired_at,omitempty"`
+	RetiredReason      string   `json:"retired_reason,omitempty"`
+	Attention          []string `json:"attention,omitempty"`
+	UpdatedBy          string   `json:"updated_by,omitempty"`
+	UpdatedAt          int64    `json:"updated_at,omitempty"`
 	// Revision is the profile's (0: never set); If-Match on a profile
 	// update compares with it.
 	Revision int64 `json:"revision"`
@@ -125,6 +131,9 @@ func (e *InventoryEntry) derive(now int64) {
 	}
 	if !e.ApprovedCard {
 		e.Attention = append(e.Attention, AttentionNoApprovedCard)
+	}
+	if e.ProductionUnsigned && e.ValidationStatus != ValidationNone {
+		e.Attention = append(e.Attention, AttentionArtifactsUnvalidated)
 	}
 	switch e.ValidationStatus {
 	case ValidationFindingsOpen:

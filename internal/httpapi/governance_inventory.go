@@ -21,7 +21,10 @@ func (a *API) inventoryRoutes() []Route {
 		{"GET", "/api/v1/inventory", steward.PermModelRead, a.listInventory},
 		{"GET", "/api/v1/inventory/attention", steward.PermModelRead, a.listAttention},
 		{"GET", "/api/v1/models/{model}/profile", steward.PermModelRead, a.getProfile},
-		{"PATCH", "/api/v1/models/{model}/profile", steward.PermModelWrite, a.updateProfile},
+		// The route admits readers; the service then asks model.write for the
+		// business fields and model.validate for the risk tier and review date
+		// (validators classify; they need not be developers).
+		{"PATCH", "/api/v1/models/{model}/profile", steward.PermModelRead, a.updateProfile},
 	}, a.validationRoutes(), a.commentRoutes())
 }
 

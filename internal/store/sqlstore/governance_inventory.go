@@ -83,13 +83,18 @@ const (
 	hasApprovedCard = `EXISTS (SELECT 1 FROM model_cards ac WHERE ac.model_id = m.id AND ac.status = 'approved')`
 	profileStatus   = `COALESCE(pr.validation_status, 'not_validated')`
 	reviewPassed    = `(pr.next_review_at IS NOT NULL AND pr.next_review_at < ?)`
+	// prodUnsigned: a Production version whose current artifacts no
+	// signed-off review covers (sign-offs are bound to the digest).
+	prodUnsigned = `EXISTS (SELECT 1 FROM model_versions uv WHERE uv.model_id = m.id AND uv.stage = 'Production' AND NOT EXISTS (
+		SELECT 1 FROM validation_reviews vr WHERE vr.version_id = uv.id AND vr.status = 'signed_off' AND vr.manifest_digest = uv.manifest_digest))`
 )
 
 const inventorySelect = `SELECT m.id, m.name, COALESCE(p.name, ''), m.kind, m.owner,
 	COALESCE(pr.business_unit, ''), COALESCE(pr.intended_use, ''), COALESCE(pr.risk_tier, ''), ` + profileStatus + `,
 	pr.next_review_at, pr.retired_at, COALESCE(pr.retired_reason, ''), COALESCE(pr.updated_by, ''), COALESCE(pr.updated_at, 0),
 	COALESCE(pr.revision, 0),
-	CASE WHEN ` + inProduction + ` THEN 1 ELSE 0 END, CASE WHEN ` + hasApprovedCard + ` THEN 1 ELSE 0 END
+	CASE WHEN ` + inProduction + ` THEN 1 ELSE 0 END, CASE WHEN ` + hasApprovedCard + ` THEN 1 ELSE 0 END,
+	CASE WHEN ` + prodUnsigned + ` THEN 1 ELSE 0 END
 	FROM models m LEFT JOIN projects p ON p.id = m.project_id LEFT JOIN model_profiles pr ON pr.model_id = m.id`
 
 func (c conn) ListInventory(ctx context.Context, f governance.InventoryFilter, page steward.PageRequest) ([]*governance.InventoryEntry, string, error) {
@@ -151,7 +156,7 @@ func (c conn) ListInventory(ctx context.Context, f governance.InventoryFilter, p
 		// The same reasons InventoryEntry.derive names, as SQL, so pages
 		// are cut after the filter.
 		add(`pr.retired_at IS NULL AND (`+reviewPassed+` OR (`+inProduction+` AND (NOT `+hasApprovedCard+
-			` OR `+profileStatus+` <> 'validated')))`, f.Now)
+			` OR `+profileStatus+` <> 'validated')) OR `+prodUnsigned+`)`, f.Now)
 	}
 	if after != nil {
 		add(`m.name > ?`, after[0])
@@ -160,11 +165,12 @@ func (c conn) ListInventory(ctx context.Context, f governance.InventoryFilter, p
 	err = c.eachRow(ctx, func(s scanner) error {
 		e := &governance.InventoryEntry{}
 		var next, retired sql.NullInt64
-		var prod, card int
+		var prod, card, unsigned int
 		if err := s.Scan(&e.ModelID, &e.Model, &e.Project, &e.Kind, &e.Owner, &e.BusinessUnit, &e.IntendedUse, &e.RiskTier,
-			&e.ValidationStatus, &next, &retired, &e.RetiredReason, &e.UpdatedBy, &e.UpdatedAt, &e.Revision, &prod, &card); err != nil {
+			&e.ValidationStatus, &next, &retired, &e.RetiredReason, &e.UpdatedBy, &e.UpdatedAt, &e.Revision, &prod, &card, &unsigned); err != nil {
 			return err
 		}
+		e.ProductionUnsigned = unsigned == 1
 		e.NextReviewAt, e.RetiredAt = invNullInt(next), invNullInt(retired)
 		e.InProduction, e.ApprovedCard = prod == 1, card == 1
 		out = append(out, e)
