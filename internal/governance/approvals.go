@@ -47,24 +47,16 @@ func (s *Service) RequestApproval(ctx context.Context, model string, version int
 	}
 	var out *Request
 	err = s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
+		m, v, err := versionIn(ctx, r, model, version)
 		if err != nil {
 			return err
 		}
-		v, err := r.GetVersion(ctx, model, version)
-		if err != nil {
-			return err
-		}
-		prof, err := r.GetProfile(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		pol, err := policyFor(ctx, r, prof.RiskTier)
+		pol, tier, err := policyOf(ctx, r, m.ID)
 		if err != nil {
 			return err
 		}
 		if !pol.guards(kind, target) || pol.Approvers == 0 {
-			return steward.Errorf(steward.CodeConflict, "the %s-risk policy needs no approval to move %q to %s: move it directly", tierName(prof.RiskTier), model, target)
+			return steward.Errorf(steward.CodeConflict, "the %s-risk policy needs no approval to move %q to %s: move it directly", tierName(tier), model, target)
 		}
 		open, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Status: RequestPending})
 		if err != nil {
@@ -185,11 +177,7 @@ func (s *Service) Decide(ctx context.Context, id string, approve bool, comment s
 		if err != nil {
 			return err
 		}
-		prof, err := r.GetProfile(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		pol, err := policyFor(ctx, r, prof.RiskTier)
+		pol, _, err := policyOf(ctx, r, m.ID)
 		if err != nil {
 			return err
 		}

@@ -49,15 +49,11 @@ type GateWriter interface {
 // It returns the request whose approvals carried the approvals gate (nil
 // when the policy needs none or the gate failed).
 func (s *Service) evaluate(ctx context.Context, r View, m *registry.Model, v *registry.Version, kind, target string) (*Evaluation, *Request, error) {
-	prof, err := r.GetProfile(ctx, m.ID)
+	pol, tier, err := policyOf(ctx, r, m.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	pol, err := policyFor(ctx, r, prof.RiskTier)
-	if err != nil {
-		return nil, nil, err
-	}
-	ev := &Evaluation{Model: m.Name, Version: v.Version, Kind: kind, Target: target, RiskTier: prof.RiskTier, Gates: []GateResult{}}
+	ev := &Evaluation{Model: m.Name, Version: v.Version, Kind: kind, Target: target, RiskTier: tier, Gates: []GateResult{}}
 	if !pol.guards(kind, target) {
 		ev.Allowed = true
 		return ev, nil, nil

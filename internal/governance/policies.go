@@ -157,6 +157,17 @@ func policyFor(ctx context.Context, r GateReader, tier RiskTier) (*Policy, error
 	return p, err
 }
 
+// policyOf returns the policy that governs a model (by id): its risk
+// tier's, stored or built in.
+func policyOf(ctx context.Context, r View, modelID string) (*Policy, RiskTier, error) {
+	prof, err := r.GetProfile(ctx, modelID)
+	if err != nil {
+		return nil, "", err
+	}
+	pol, err := policyFor(ctx, r, prof.RiskTier)
+	return pol, prof.RiskTier, err
+}
+
 // Policies returns the policy of every tier (stored or built in).
 func (s *Service) Policies(ctx context.Context) ([]*Policy, error) {
 	if err := s.allowWorkspace(ctx, steward.PermModelRead, "policy"); err != nil {

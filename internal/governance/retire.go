@@ -36,11 +36,7 @@ func (s *Service) RetireVersion(ctx context.Context, model string, version int64
 	}
 	var out *RetireResult
 	err = s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
-		if err != nil {
-			return err
-		}
-		v, err := r.GetVersion(ctx, model, version)
+		m, v, err := versionIn(ctx, r, model, version)
 		if err != nil {
 			return err
 		}
