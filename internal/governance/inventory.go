@@ -132,7 +132,9 @@ func (e *InventoryEntry) derive(now int64) {
 	if !e.ApprovedCard {
 		e.Attention = append(e.Attention, AttentionNoApprovedCard)
 	}
-	if e.ProductionUnsigned && e.ValidationStatus != ValidationNone {
+	// Signed off once, but not for the artifacts now in Production (the
+	// other statuses have their own reason already).
+	if e.ProductionUnsigned && (e.ValidationStatus == ValidationValidated || e.ValidationStatus == ValidationFindingsOpen || e.ValidationStatus == ValidationExpired) {
 		e.Attention = append(e.Attention, AttentionArtifactsUnvalidated)
 	}
 	switch e.ValidationStatus {

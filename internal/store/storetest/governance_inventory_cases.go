@@ -277,6 +277,18 @@ var governanceInventoryCases = []Case{
 		_, err = g.UpdateProfile(e.Ctx, "scorer", governance.ProfileUpdate{NextReviewAt: ptr(days(-2))}, 0)
 		must(t, err)
 		wantStrings(t, "overdue", attention()["scorer"], []string{governance.AttentionReviewOverdue, governance.AttentionNotValidated})
+		// Back in date, then the artifacts in Production are replaced: the
+		// sign-off no longer covers them.
+		_, err = g.UpdateProfile(e.Ctx, "scorer", governance.ProfileUpdate{NextReviewAt: ptr(days(30))}, 0)
+		must(t, err)
+		if a := attention(); len(a) != 0 {
+			t.Fatalf("back in date, attention: %v", a)
+		}
+		digest := "sha256:" + strings.Repeat("ab", 32)
+		must(t, e.Registry.AddBlob(e.Ctx, digest, 3))
+		_, err = e.Registry.ReplaceFiles(e.Ctx, "scorer", 1, []registry.File{{Path: "model.bin", Digest: digest, Size: 3}}, 0)
+		must(t, err)
+		wantStrings(t, "artifacts replaced after the sign-off", attention()["scorer"], []string{governance.AttentionArtifactsUnvalidated})
 	}},
 
 	{"governance validation: findings, independent sign-off, state and stale digest", func(t *testing.T, e *Env) {
