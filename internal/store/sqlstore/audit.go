@@ -99,11 +99,14 @@ func (db *DB) ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Even
 	}, `SELECT `+eventColumns+` FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
 }
 
-// ChainBounds returns the chain's size and the largest seq.
+// ChainBounds returns the chain's size and the largest seq of an event in
+// it. Each is its own subquery so that both are index lookups: one SELECT of
+// two aggregates scans the whole table on SQLite.
 func (db *DB) ChainBounds(ctx context.Context) (int64, int64, error) {
-	var n, maxSeq int64
-	err := db.row(ctx, `SELECT COALESCE(MAX(leaf), -1) + 1, COALESCE(MAX(seq), 0) FROM events`).Scan(&n, &maxSeq)
-	return n, maxSeq, db.wrap(err)
+	var n, lastSeq int64
+	err := db.row(ctx, `SELECT COALESCE((SELECT MAX(leaf) FROM events), -1) + 1,
+		COALESCE((SELECT MAX(seq) FROM events WHERE leaf IS NOT NULL), 0)`).Scan(&n, &lastSeq)
+	return n, lastSeq, db.wrap(err)
 }
 
 // LeafSeqs returns the seq of each given leaf that exists.
