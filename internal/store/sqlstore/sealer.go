@@ -48,7 +48,7 @@ import (
 const (
 	sealBatch = 5000                   // the most events one round seals
 	sealEvery = 200 * time.Millisecond // rounds also run unasked: other replicas' events
-	sealPause = 10 * time.Millisecond  // the least time between rounds
+	sealPause = 50 * time.Millisecond  // the least time between rounds
 )
 
 type sealer struct {
