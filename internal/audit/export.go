@@ -24,7 +24,8 @@ type ChainReader interface {
 	ScanLeaves(ctx context.Context, from, to int64, fn func(*events.Event) error) error
 	// ScanUnsealed streams the events that are not in the chain, by seq.
 	ScanUnsealed(ctx context.Context, fn func(*events.Event) error) error
-	// ScanSeqs streams every event with from <= seq <= to, by seq.
+	// ScanSeqs streams every event with from <= seq <= to, by seq. It may
+	// pass the same Event, refilled, for every row: fn must not keep it.
 	ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Event) error) error
 	// ChainBounds returns the chain's size and the largest seq of an event
 	// in it (0 if none). Events committed but not yet sealed come after it.
