@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -242,6 +244,13 @@ type Tx struct {
 	// unsealed: the transaction appended events for the sealer to seal
 	// once it has committed.
 	unsealed bool
+	// tipKnown: tipSize and tipLast are the chain's tip as this
+	// transaction left it (the writer seals: SQLite). A group-commit batch
+	// reads the tip once, not once per caller; rolling back a savepoint
+	// clears it.
+	tipKnown bool
+	tipSize  int64
+	tipLast  tlog.Hash
 }
 
 // run runs fn and then appends the events it queued, so every transaction

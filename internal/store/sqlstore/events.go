@@ -79,10 +79,16 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 		t.unsealed = true
 		return nil
 	}
-	size, last, _, err := t.chainTip(ctx)
-	if err != nil {
-		return err
+	// Inside one SQLite write transaction nobody else appends, so the tip
+	// read by an earlier caller of the batch is still the tip.
+	size, last := t.tipSize, t.tipLast
+	if !t.tipKnown {
+		var err error
+		if size, last, _, err = t.chainTip(ctx); err != nil {
+			return err
+		}
 	}
+	t.tipKnown = false // until every append below has succeeded
 	reader := t.TreeReader(ctx)
 	if c := t.tip; c != nil {
 		c.mu.Lock()
@@ -111,6 +117,7 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 			return fmt.Errorf("append event: %w", t.wrap(err))
 		}
 	}
+	t.tipKnown, t.tipSize, t.tipLast = true, size, last
 	return nil
 }
 
