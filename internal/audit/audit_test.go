@@ -212,6 +212,9 @@ func TestParallelSegments(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if err := db.Seal(ctx); err != nil { // PostgreSQL seals after commit
+				t.Fatal(err)
+			}
 			r, err := audit.VerifyLog(ctx, db, nil, nil)
 			if err != nil || !r.OK || r.Events != 41 {
 				t.Fatalf("%+v %v", r, err)

@@ -24,10 +24,12 @@ type ChainReader interface {
 	ScanLeaves(ctx context.Context, from, to int64, fn func(*events.Event) error) error
 	// ScanUnsealed streams the events that are not in the chain, by seq.
 	ScanUnsealed(ctx context.Context, fn func(*events.Event) error) error
-	// ScanSeqs streams every event with from <= seq <= to, by seq.
+	// ScanSeqs streams every event with from <= seq <= to, by seq. It may
+	// pass the same Event, refilled, for every row: fn must not keep it.
 	ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Event) error) error
-	// ChainBounds returns the chain's size and the largest seq.
-	ChainBounds(ctx context.Context) (size, maxSeq int64, err error)
+	// ChainBounds returns the chain's size and the largest seq of an event
+	// in it (0 if none). Events committed but not yet sealed come after it.
+	ChainBounds(ctx context.Context) (size, lastSeq int64, err error)
 	// LeafSeqs returns the seq of each given leaf that exists.
 	LeafSeqs(ctx context.Context, leaves []int64) (map[int64]int64, error)
 	ChainSize(ctx context.Context) (int64, error)
@@ -65,7 +67,7 @@ func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside
 	if err != nil {
 		return Report{}, err
 	}
-	n, maxSeq, err := st.ChainBounds(ctx)
+	n, lastSeq, err := st.ChainBounds(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -73,7 +75,7 @@ func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside
 	if n >= parallelFrom {
 		k = int64(runtime.GOMAXPROCS(0))
 	}
-	v, err := verifyBySeq(ctx, st, keys, n, maxSeq, k)
+	v, err := verifyBySeq(ctx, st, keys, n, lastSeq, k)
 	if err != nil {
 		return Report{}, err
 	}
@@ -81,6 +83,14 @@ func VerifyLog(ctx context.Context, st ChainReader, keys note.Verifiers, outside
 		if v, err = verifyByLeaf(ctx, st, keys, n, k); err != nil {
 			return Report{}, err
 		}
+	}
+	// Events outside the chain: pending if newer than its last event,
+	// inserted by hand if older (Finish tells them apart).
+	if err := st.ScanUnsealed(ctx, func(e *events.Event) error {
+		v.Unsealed(e)
+		return nil
+	}); err != nil {
+		return Report{}, err
 	}
 	for _, cp := range cps {
 		v.Checkpoint(cp.Note, "database")
@@ -103,12 +113,12 @@ func (v *Verifier) broken() bool {
 	return false
 }
 
-// verifyBySeq scans all rows with seq <= maxSeq in seq order, segment i
+// verifyBySeq scans all rows with seq <= lastSeq in seq order, segment i
 // covering the seqs from its first leaf's to the next segment's, and
 // expects exactly leaves [first, end) in order there. Every row falls in one
 // segment, so a row out of place leaves a leaf missing where it belongs. It
 // returns nil if a segment boundary cannot be found (a leaf is missing).
-func verifyBySeq(ctx context.Context, st ChainReader, keys note.Verifiers, n, maxSeq, k int64) (*Verifier, error) {
+func verifyBySeq(ctx context.Context, st ChainReader, keys note.Verifiers, n, lastSeq, k int64) (*Verifier, error) {
 	firsts := make([]int64, 0, 3*k)
 	for i := int64(1); i < k; i++ {
 		f := i * n / k
@@ -129,7 +139,7 @@ func verifyBySeq(ctx context.Context, st ChainReader, keys note.Verifiers, n, ma
 	var wg sync.WaitGroup
 	for i := range k {
 		first, end := i*n/k, (i+1)*n/k
-		from, to := int64(math.MinInt64), maxSeq
+		from, to := int64(math.MinInt64), lastSeq
 		if i > 0 {
 			from = seqs[max(first-2, 0)]
 		}
@@ -150,7 +160,7 @@ func verifyBySeq(ctx context.Context, st ChainReader, keys note.Verifiers, n, ma
 	return v, errors.Join(errs...)
 }
 
-// verifyByLeaf scans the chain in leaf order, then the rows outside it.
+// verifyByLeaf scans the chain in leaf order.
 func verifyByLeaf(ctx context.Context, st ChainReader, keys note.Verifiers, n, k int64) (*Verifier, error) {
 	v := NewVerifier(keys, 0)
 	v.segs = make([]*segment, k)
@@ -170,17 +180,6 @@ func verifyByLeaf(ctx context.Context, st ChainReader, keys note.Verifiers, n, k
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	last := v.segs[k-1]
-	err := st.ScanUnsealed(ctx, func(e *events.Event) error {
-		if last.problem == nil {
-			last.problem = &Problem{Seq: e.Seq, Leaf: -1, Reason: fmt.Sprintf(
-				"event seq %d is not in the audit chain (no leaf or hash): it was inserted by hand or by a steward older than the audit chain", e.Seq)}
-		}
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}
 	return v, nil
@@ -284,7 +283,11 @@ func VerifyExport(r io.Reader, keys note.Verifiers, outside []Source) (Report, e
 			sawHeader = true
 		case "event":
 			count++
-			v.Event(l.Event)
+			if l.Event.Leaf < 0 || len(l.Event.Hash) == 0 {
+				v.Unsealed(l.Event)
+			} else {
+				v.Event(l.Event)
+			}
 		case "checkpoint":
 			v.Checkpoint(l.Note, "export")
 		case "end":

@@ -75,7 +75,9 @@ func (s *Service) Inclusion(ctx context.Context, seq, treeSize int64) (*Inclusio
 		return nil, err
 	}
 	if e.Leaf < 0 {
-		return nil, steward.Errorf(steward.CodeConflict, "event %d is not in the audit chain", seq)
+		// Committed but not sealed yet (the sealer runs within a second),
+		// or written outside the chain.
+		return nil, steward.Errorf(steward.CodeConflict, "event %d is not in the audit chain yet; retry in a moment", seq)
 	}
 	t, note, err := s.treeSize(ctx, treeSize, e.Leaf+1)
 	if err != nil {

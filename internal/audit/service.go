@@ -44,6 +44,10 @@ type Store interface {
 	MarkPublished(ctx context.Context, size, at int64) error
 	// RecordEvent appends one event in its own transaction.
 	RecordEvent(ctx context.Context, e *events.Event) error
+	// Seal gives every event committed before the call its place in the
+	// chain (events may be committed before they are sealed; see
+	// docs/audit.md, section 5).
+	Seal(ctx context.Context) error
 }
 
 // Service reads, exports and verifies the audit log and makes checkpoints.
@@ -179,6 +183,11 @@ func (s *Service) checkpoint(ctx context.Context, minNew int64) (*Checkpoint, er
 	var latest *Checkpoint
 	if len(cps) > 0 {
 		latest = &cps[len(cps)-1]
+	}
+	// Sign what has been committed until now, not what happens to be
+	// sealed: a checkpoint on demand must cover the change just made.
+	if err := s.store.Seal(ctx); err != nil {
+		return nil, err
 	}
 	size, err := s.store.ChainSize(ctx)
 	if err != nil {

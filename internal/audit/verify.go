@@ -40,7 +40,11 @@ type Report struct {
 	// "export", or the outside location).
 	Checkpoints map[string]int `json:"checkpoints"`
 	// Covered is the largest tree size a trusted checkpoint vouches for.
-	Covered  int64     `json:"covered"`
+	Covered int64 `json:"covered"`
+	// Pending counts the events newer than the chain's last one that are
+	// not sealed yet: committed, and waiting for the sealer (which runs
+	// within a second), so not yet protected.
+	Pending  int64     `json:"pending,omitempty"`
 	Problems []Problem `json:"problems"`
 	// Warnings are limits of this verification, not evidence of tampering.
 	Warnings []string `json:"warnings,omitempty"`
@@ -62,11 +66,12 @@ func (r *Report) First() *Problem {
 // live log into segments checked in parallel and merges them into one
 // Verifier.
 type Verifier struct {
-	keys   note.Verifiers
-	segs   []*segment // consecutive runs of leaves, in order
-	cps    []sourced
-	report Report
-	start  time.Time
+	keys     note.Verifiers
+	segs     []*segment // consecutive runs of leaves, in order
+	unsealed []int64    // seqs of the events outside the chain
+	cps      []sourced
+	report   Report
+	start    time.Time
 }
 
 type sourced struct {
@@ -94,6 +99,13 @@ func describe(e *events.Event) string {
 // Event checks the next event of the chain. It returns false once the chain
 // is broken; feeding more events is then pointless.
 func (v *Verifier) Event(e *events.Event) bool { return v.segs[len(v.segs)-1].check(e) }
+
+// Unsealed takes an event that has no place in the chain (no leaf or hash).
+// Finish counts it as pending if it is newer than the chain's last event:
+// events are committed first and sealed in seq order a moment later. One
+// older than that cannot have been left behind by the sealer, so it was
+// inserted by hand.
+func (v *Verifier) Unsealed(e *events.Event) { v.unsealed = append(v.unsealed, e.Seq) }
 
 // segment checks a run of consecutive leaves [first, end). Its first leaf
 // chains to prev, the stored hash of the leaf before it, which the segment
@@ -293,6 +305,9 @@ func (v *Verifier) Finish(stored tlog.HashReader) Report {
 				cp.Size, when, o.source, seqs[from], seqs[cp.Size-1], from, cp.Size-1)})
 		}
 	}
+	if !stopped {
+		v.classifyUnsealed()
+	}
 	if stored != nil && !stopped && n > 0 {
 		if sr, err := tlog.TreeHash(n, stored); err != nil || sr != r.Root {
 			v.fail(Problem{Leaf: -1, Reason: "the Merkle tree hashes stored with the events do not match the events (the tree or hash columns were changed): proofs served from this database will not verify"})
@@ -302,9 +317,32 @@ func (v *Verifier) Finish(stored tlog.HashReader) Report {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("events seq %d..%d (leaves %d..%d) are not yet covered by a checkpoint: if they were deleted together, nothing would show it",
 			seqs[r.Covered], r.LastSeq, r.Covered, n-1))
 	}
+	if r.Pending > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d events after seq %d are committed but not yet sealed into the chain (a running server seals them within a second): until then nothing would show if they were changed or deleted",
+			r.Pending, r.LastSeq))
+	}
 	r.OK = len(r.Problems) == 0
 	r.TookMS = time.Since(v.start).Milliseconds()
 	return *r
+}
+
+// classifyUnsealed sorts the events outside the chain into pending ones
+// (newer than its last event) and inserted ones (older; the first is
+// reported).
+func (v *Verifier) classifyUnsealed() {
+	r := &v.report
+	flagged := false
+	for _, seq := range v.unsealed {
+		switch {
+		case seq > r.LastSeq:
+			r.Pending++
+		case !flagged:
+			flagged = true
+			v.fail(Problem{Seq: seq, Leaf: -1, Reason: fmt.Sprintf(
+				"event seq %d is not in the audit chain (no leaf or hash) but is older than its last event (seq %d): it was inserted by hand or by a steward older than the audit chain",
+				seq, r.LastSeq)})
+		}
+	}
 }
 
 // parseUnverified reads a signed checkpoint's text without checking its

@@ -29,9 +29,14 @@ func Migrations() ([]sqlstore.Migration, error) {
 // migrationLock is an arbitrary constant naming Steward's advisory lock.
 const migrationLock = 0x5354455741524400 // "STEWARD\0"
 
-// auditLock names the advisory lock that serializes audit-chain appends
-// across replicas ("STEWARD\x01").
-const auditLock = 0x5354455741524401
+// appendLock names the advisory lock audit appends hold in shared mode
+// until they commit, and the sealer's barrier takes exclusively
+// ("STEWARD\x01"); sealLock makes one transaction, across replicas, the
+// sealer of the audit chain ("STEWARD\x02"). See sqlstore/sealer.go.
+const (
+	appendLock = 0x5354455741524401
+	sealLock   = 0x5354455741524402
+)
 
 // Dialect is PostgreSQL's.
 var Dialect = &sqlstore.Dialect{
@@ -56,10 +61,13 @@ var Dialect = &sqlstore.Dialect{
 		}, nil
 	},
 	CaseInsensitiveLike: "ILIKE",
-	AuditLock:           fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(auditLock)),
 	ScanBinary:          scanBinary,
-	AuditAppend: fmt.Sprintf("SELECT new_seq, tip_leaf, tip_hash FROM steward_audit_append(%d, %s)",
-		int64(auditLock), strings.TrimSuffix(strings.Repeat("?, ", 21), ", ")),
+	AuditInsert: fmt.Sprintf("SELECT steward_audit_insert(%d, %s)",
+		int64(appendLock), strings.TrimSuffix(strings.Repeat("?, ", 17), ", ")),
+	AuditBarrier:     fmt.Sprintf("SELECT steward_audit_barrier(%d)", int64(appendLock)),
+	AuditSealLock:    fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(sealLock)),
+	AuditSealTryLock: fmt.Sprintf("SELECT pg_try_advisory_xact_lock(%d)", int64(sealLock)),
+	AuditSealValues:  "(?::bigint, ?::bigint, ?::bytea, ?::bytea)",
 }
 
 // Open connects to dsn (postgres://...) and applies pending migrations.
@@ -103,6 +111,7 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 		pool.Close()
 		return nil, err
 	}
+	db.StartSealer(log)
 	return db, nil
 }
 

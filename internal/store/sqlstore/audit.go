@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -90,20 +91,84 @@ func (db *DB) ScanSeqs(ctx context.Context, from, to int64, fn func(*events.Even
 			return fn(e)
 		})
 	}
-	return db.eachRow(ctx, func(s scanner) error {
-		e, err := scanEvent(s)
-		if err != nil {
-			return err
-		}
-		return fn(e)
-	}, `SELECT `+eventColumns+` FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
+	return db.scanPacked(ctx, from, to, fn)
 }
 
-// ChainBounds returns the chain's size and the largest seq.
+// reuse copies src into buf's memory; nil stays nil.
+func reuse(buf, src []byte) []byte {
+	if src == nil {
+		return nil
+	}
+	return append(buf[:0], src...)
+}
+
+// packedSep separates the packed text fields (see scanPacked). It is not
+// valid UTF-8, so text from the API does not contain it; a row whose
+// fields do is read again column by column.
+const packedSep = "\xff"
+
+// packedFields are the text fields the chain covers, in event order, that
+// SQL concatenates into one column (concat_ws copies them once; a chain of
+// || operators copied the growing string at every step).
+var packedFields = strings.Join([]string{"workspace", "actor_id", "actor_kind", "auth_method", "request_id", "remote_ip",
+	"user_agent", "action", "object_type", "object_id", "outcome", "before_digest", "after_digest", "changed"}, ", ")
+
+// scanPacked is ScanSeqs for SQLite. Pure-Go SQLite takes the connection's
+// mutex several times for every column it returns, which made reading
+// columns most of verification's CPU; reading the text fields as one
+// column (7 columns instead of 20) halves the cost of a row. The split is
+// exact: a row whose packed column does not hold exactly one separator
+// fewer than there are fields is read again column by column.
+func (db *DB) scanPacked(ctx context.Context, from, to int64, fn func(*events.Event) error) error {
+	const nFields = 14
+	var before, after, hash, packed sql.RawBytes
+	// One event and its byte buffers serve every row (ScanSeqs' fn keeps
+	// nothing): a million rows make no garbage but one string each.
+	e := &events.Event{}
+	return db.eachRow(ctx, func(s scanner) error {
+		if err := s.Scan(&e.Seq, &e.Time, &e.Leaf, &hash, &before, &after, &packed); err != nil {
+			return err
+		}
+		if bytes.Count(packed, []byte(packedSep)) != nFields-1 {
+			full, err := db.EventBySeq(ctx, e.Seq)
+			if err != nil {
+				return err
+			}
+			return fn(full)
+		}
+		// One string holds every field; the fields are slices of it.
+		all := string(packed)
+		var f [nFields]string
+		for i := range nFields - 1 {
+			j := strings.IndexByte(all, packedSep[0])
+			f[i], all = all[:j], all[j+1:]
+		}
+		f[nFields-1] = all
+		e.Workspace, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP = f[0], f[1], f[2], f[3], f[4], f[5]
+		e.UserAgent, e.Action, e.ObjectType, e.ObjectID, e.Outcome = f[6], f[7], f[8], f[9], f[10]
+		e.BeforeDigest, e.AfterDigest = f[11], f[12]
+		e.Changed = e.Changed[:0]
+		if f[13] != "" {
+			for c := range strings.SplitSeq(f[13], ",") {
+				e.Changed = append(e.Changed, c)
+			}
+		}
+		e.Hash = reuse(e.Hash, hash)
+		e.Before = reuse(e.Before, before)
+		e.After = reuse(e.After, after)
+		return fn(e)
+	}, `SELECT seq, time, COALESCE(leaf, -1), hash, before, after, concat_ws(x'ff', `+packedFields+`)
+		FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`, from, to)
+}
+
+// ChainBounds returns the chain's size and the largest seq of an event in
+// it. Each is its own subquery so that both are index lookups: one SELECT of
+// two aggregates scans the whole table on SQLite.
 func (db *DB) ChainBounds(ctx context.Context) (int64, int64, error) {
-	var n, maxSeq int64
-	err := db.row(ctx, `SELECT COALESCE(MAX(leaf), -1) + 1, COALESCE(MAX(seq), 0) FROM events`).Scan(&n, &maxSeq)
-	return n, maxSeq, db.wrap(err)
+	var n, lastSeq int64
+	err := db.row(ctx, `SELECT COALESCE((SELECT MAX(leaf) FROM events), -1) + 1,
+		COALESCE((SELECT MAX(seq) FROM events WHERE leaf IS NOT NULL), 0)`).Scan(&n, &lastSeq)
+	return n, lastSeq, db.wrap(err)
 }
 
 // LeafSeqs returns the seq of each given leaf that exists.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/steward-registry/steward/internal/events"
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -29,15 +31,26 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// CaseInsensitiveLike is the operator for case-insensitive LIKE.
 	CaseInsensitiveLike string
-	// AuditLock, if set, is the statement that serializes appends to the
-	// audit chain until the transaction ends (PostgreSQL: an advisory
-	// lock). SQLite needs none: it has one writer.
-	AuditLock string
-	// AuditAppend, if set, appends one event in one statement given the tip
-	// it was computed from (see tipCache); its arguments are leaf, previous
-	// hash, then the event's columns through hash and tree; it returns the
-	// new seq, or NULL and the actual tip.
-	AuditAppend string
+	// AuditInsert, if set, appends one event unsealed (no leaf or hash yet)
+	// in one statement and returns its seq; a sealer gives it its place in
+	// the chain after the commit (see sealer.go). It takes the append lock
+	// in shared mode first and holds it until the transaction ends. Its
+	// arguments are the event's columns, workspace through after. Without
+	// it (SQLite: one writer) events are sealed in the writer before commit.
+	AuditInsert string
+	// AuditBarrier, run outside any transaction, waits until no writer
+	// holds the append lock and returns the largest seq then committed:
+	// every event with a seq at or below it is committed or gone for good.
+	AuditBarrier string
+	// AuditSealLock and AuditSealTryLock make the transaction they run in
+	// the only sealer of the database, across replicas, until it ends; the
+	// second returns false at once instead of waiting.
+	AuditSealLock    string
+	AuditSealTryLock string
+	// AuditSealValues, if set, is one row (seq, leaf, hash, tree) of the
+	// VALUES list the sealer updates many events from in one statement,
+	// with the casts the database needs; without it, one UPDATE per event.
+	AuditSealValues string
 	// ScanBinary, if set, runs a query and hands fn each row's columns in
 	// the binary wire format (int8 as 8 bytes big-endian, text and bytea as
 	// their bytes, NULL as nil), skipping database/sql's per-column
@@ -181,6 +194,7 @@ type DB struct {
 	Dialect *Dialect
 	group   *groupCommit
 	tip     *tipCache
+	sealer  *sealer // nil unless StartSealer ran
 }
 
 // CacheReadStatements makes reads on the read pool use prepared statements
@@ -206,6 +220,7 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	db.stopSealer()
 	if db.conn.stmts != nil {
 		db.conn.stmts.close()
 	}
@@ -225,16 +240,17 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	conn
 	pending []*events.Event // appended at the end of the transaction
-	tip     *tipCache       // nil: append by reading the tip under the lock
-	// holdsTurn: the transaction holds tip.turn, to release once it ends.
-	holdsTurn bool
-}
-
-func (t *Tx) releaseTurn() {
-	if t.holdsTurn {
-		t.holdsTurn = false
-		t.tip.turn.Unlock()
-	}
+	tip     *tipCache       // recent tree hashes, for sealing in the writer
+	// unsealed: the transaction appended events for the sealer to seal
+	// once it has committed.
+	unsealed bool
+	// tipKnown: tipSize and tipLast are the chain's tip as this
+	// transaction left it (the writer seals: SQLite). A group-commit batch
+	// reads the tip once, not once per caller; rolling back a savepoint
+	// clears it.
+	tipKnown bool
+	tipSize  int64
+	tipLast  tlog.Hash
 }
 
 // run runs fn and then appends the events it queued, so every transaction
@@ -280,17 +296,18 @@ func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
-			t.releaseTurn()
 			panic(p)
 		}
 	}()
-	defer t.releaseTurn() // after the commit or rollback below
 	if err := t.run(ctx, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return db.conn.wrap(fmt.Errorf("commit: %w", err))
+	}
+	if t.unsealed {
+		db.pokeSealer()
 	}
 	return nil
 }

@@ -24,9 +24,11 @@ func nullJSON(b []byte) any {
 }
 
 // AppendEvent queues a domain event in the current transaction. The
-// transaction seals and inserts its events as its last statements (see
-// flushEvents), so e.Seq, e.Leaf and e.Hash are set when fn has returned,
-// before the commit.
+// transaction inserts its events as its last statements (see flushEvents),
+// so e.Seq is set when fn has returned, before the commit. Where the writer
+// seals (SQLite), e.Leaf and e.Hash are set then too; on PostgreSQL the
+// event is committed unsealed (Leaf -1, no Hash) and the sealer gives it
+// its leaf shortly after the commit.
 func (t *Tx) AppendEvent(ctx context.Context, e *events.Event) error {
 	if err := e.Complete(); err != nil {
 		return err
@@ -38,46 +40,55 @@ func (t *Tx) AppendEvent(ctx context.Context, e *events.Event) error {
 // FlushEvents appends the queued events now rather than at the end of the
 // transaction, for a caller that needs their seq before it commits. A
 // failure after it still rolls them back with the rest of the transaction.
+// On PostgreSQL the transaction then holds the append lock (shared), so it
+// must not wait for row locks afterwards: a sealer's barrier waiting for it
+// would hold back the writer it waits for.
 func (t *Tx) FlushEvents(ctx context.Context) error { return t.flushEvents(ctx) }
 
-// flushEvents appends the transaction's queued events to the audit chain.
+// flushEvents inserts the transaction's queued events.
 //
-// It runs last, just before the commit, because on PostgreSQL it takes the
-// audit lock (a transaction-level advisory lock), which serializes every
-// writer of every replica until it commits: taken last, it is held for a few
-// statements and the commit, and never while the transaction waits for a
-// row lock, so it cannot join a deadlock. Under the lock the chain's tip is
-// read from the database, so the order of leaves is the order of commits,
-// with no gap and no fork. SQLite has one writer; the group commit runs
-// each caller in a savepoint of a shared transaction, and because the tip is
-// read inside it, a savepoint rolled back takes its events out of the chain
-// and the next caller continues from the tip before them.
+// On PostgreSQL (Dialect.AuditInsert) each event is inserted unsealed, under
+// the append lock held in shared mode until the transaction ends: writers
+// do not wait for each other, and their commits share WAL flushes. The
+// sealer orders them later (sealer.go). The lock is taken last, so it is
+// never held while the transaction waits for a row lock.
+//
+// SQLite has one writer, so the writer seals: it reads the chain's tip
+// inside the transaction and appends after it, taking the tree hashes of
+// recent leaves from the tip cache when it describes that very tip. The
+// group commit runs each caller in a savepoint of a shared transaction, and
+// because the tip is read inside it, a savepoint rolled back takes its
+// events out of the chain and the next caller continues from the tip
+// before them.
 func (t *Tx) flushEvents(ctx context.Context) error {
 	if len(t.pending) == 0 {
 		return nil
 	}
 	pending := t.pending
 	t.pending = nil
-	if t.d.AuditAppend != "" && t.tip != nil {
+	if t.d.AuditInsert != "" {
 		for _, e := range pending {
-			if err := t.appendOptimistic(ctx, e); err != nil {
-				return err
+			if err := t.row(ctx, t.d.AuditInsert,
+				e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
+				e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
+				nullJSON(e.Before), nullJSON(e.After)).Scan(&e.Seq); err != nil {
+				return fmt.Errorf("append event: %w", t.wrap(err))
 			}
+			e.Leaf, e.Hash = -1, nil
 		}
+		t.unsealed = true
 		return nil
 	}
-	// Without the one-statement append (SQLite): read the tip, and take
-	// the tree hashes of recent leaves from the tip cache when it describes
-	// that very tip, so that most appends need no second read.
-	if t.d.AuditLock != "" {
-		if _, err := t.exec(ctx, t.d.AuditLock); err != nil {
-			return fmt.Errorf("audit lock: %w", err)
+	// Inside one SQLite write transaction nobody else appends, so the tip
+	// read by an earlier caller of the batch is still the tip.
+	size, last := t.tipSize, t.tipLast
+	if !t.tipKnown {
+		var err error
+		if size, last, _, err = t.chainTip(ctx); err != nil {
+			return err
 		}
 	}
-	size, last, err := t.chainTip(ctx)
-	if err != nil {
-		return err
-	}
+	t.tipKnown = false // until every append below has succeeded
 	reader := t.TreeReader(ctx)
 	if c := t.tip; c != nil {
 		c.mu.Lock()
@@ -94,15 +105,9 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 			return fmt.Errorf("audit chain: %w", err)
 		}
 		if c := t.tip; c != nil {
-			base, hashes := chain.Computed()
-			var h tlog.Hash
-			copy(h[:], e.Hash)
-			c.advance(size, last, h, base, hashes)
-			size, last = c.size, c.last
-		} else {
-			size++
-			copy(last[:], e.Hash)
+			c.extend(size, last, chain)
 		}
+		size, last = chain.Size(), chain.Last()
 		if err := t.row(ctx, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
 			action, object_type, object_id, outcome, before_digest, after_digest, changed, before, after, leaf, hash, tree)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
@@ -112,6 +117,7 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 			return fmt.Errorf("append event: %w", t.wrap(err))
 		}
 	}
+	t.tipKnown, t.tipSize, t.tipLast = true, size, last
 	return nil
 }
 
@@ -122,35 +128,21 @@ func nullBytes(b []byte) any {
 	return b
 }
 
-// openChain takes the audit lock (PostgreSQL) and returns the chain
-// continuing from the newest sealed event.
-func (c conn) openChain(ctx context.Context) (*audit.Chain, error) {
-	if c.d.AuditLock != "" {
-		if _, err := c.exec(ctx, c.d.AuditLock); err != nil {
-			return nil, fmt.Errorf("audit lock: %w", err)
-		}
-	}
-	size, last, err := c.chainTip(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return audit.NewChain(size, last, c.TreeReader(ctx)), nil
-}
-
-// chainTip returns the number of sealed events and the newest one's hash.
-func (c conn) chainTip(ctx context.Context) (int64, tlog.Hash, error) {
-	var leaf int64
+// chainTip returns the number of sealed events, the newest one's hash and
+// its seq.
+func (c conn) chainTip(ctx context.Context) (int64, tlog.Hash, int64, error) {
+	var leaf, seq int64
 	var hash []byte
 	var h tlog.Hash
-	err := c.row(ctx, `SELECT leaf, hash FROM events WHERE leaf IS NOT NULL ORDER BY leaf DESC LIMIT 1`).Scan(&leaf, &hash)
+	err := c.row(ctx, `SELECT leaf, hash, seq FROM events WHERE leaf IS NOT NULL ORDER BY leaf DESC LIMIT 1`).Scan(&leaf, &hash, &seq)
 	if err == sql.ErrNoRows {
-		return 0, h, nil
+		return 0, h, 0, nil
 	}
 	if err != nil {
-		return 0, h, fmt.Errorf("audit chain tip: %w", c.wrap(err))
+		return 0, h, 0, fmt.Errorf("audit chain tip: %w", c.wrap(err))
 	}
 	copy(h[:], hash)
-	return leaf + 1, h, nil
+	return leaf + 1, h, seq, nil
 }
 
 // TreeReader reads the Merkle tree's stored hashes from the event rows.
@@ -230,67 +222,21 @@ func (db *DB) RecordEvent(ctx context.Context, e *events.Event) error {
 	return db.InTx(ctx, func(tx *Tx) error { return tx.AppendEvent(ctx, e) })
 }
 
-// SealEvents adds to the audit chain, in seq order, the events written
-// before it existed (migration 005 adds the columns but cannot hash): it
-// fills their outcome, canonical images, digests, changed fields, leaf and
-// hash. The servers call it when they open the database, before they write.
-func (db *DB) SealEvents(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := db.inTx(ctx, func(tx *Tx) error {
-			var err error
-			n, err = tx.sealBatch(ctx, 2000)
-			return err
-		})
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
-}
-
-func (t *Tx) sealBatch(ctx context.Context, limit int) (int, error) {
-	// The lock comes first: a replica that started at the same time may be
-	// sealing the same rows.
-	chain, err := t.openChain(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var batch []*events.Event
-	err = t.eachRow(ctx, func(s scanner) error {
-		e, err := scanEvent(s)
-		if err != nil {
-			return err
-		}
-		batch = append(batch, e)
-		return nil
-	}, `SELECT `+eventColumns+` FROM events WHERE hash IS NULL ORDER BY seq LIMIT ?`, limit)
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	for _, e := range batch {
-		e.BeforeDigest, e.AfterDigest = "", "" // recompute from the images
-		if err := e.Complete(); err != nil {
-			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
-		}
-		tree, err := chain.Append(e)
-		if err != nil {
-			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
-		}
-		if _, err := t.exec(ctx, `UPDATE events SET outcome = ?, before_digest = ?, after_digest = ?, changed = ?, before = ?, after = ?,
-			leaf = ?, hash = ?, tree = ? WHERE seq = ?`, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
-			nullJSON(e.Before), nullJSON(e.After), e.Leaf, e.Hash, nullBytes(tree), e.Seq); err != nil {
-			return 0, fmt.Errorf("seal event %d: %w", e.Seq, err)
-		}
-	}
-	return len(batch), nil
-}
-
-// OpenChain takes the audit lock in a raw transaction and returns the
-// chain continuing from its tip, for bulk loaders (benchmark seeding) that
-// insert sealed event rows themselves, multi-row. They must insert the rows
-// with the leaf, hash and tree the chain gives, in order.
+// OpenChain makes tx the only sealer and returns the chain continuing
+// from its tip, for bulk loaders (benchmark seeding) that insert sealed
+// event rows themselves, multi-row, into a database nobody else writes.
+// They must insert the rows with the leaf, hash and tree the chain gives, in
+// order.
 func (db *DB) OpenChain(ctx context.Context, tx *sql.Tx) (*audit.Chain, error) {
-	return conn{q: tx, d: db.Dialect}.openChain(ctx)
+	c := conn{q: tx, d: db.Dialect}
+	if db.Dialect.AuditSealLock != "" {
+		if _, err := c.exec(ctx, db.Dialect.AuditSealLock); err != nil {
+			return nil, fmt.Errorf("audit seal lock: %w", err)
+		}
+	}
+	size, last, _, err := c.chainTip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return audit.NewChain(size, last, c.TreeReader(ctx)), nil
 }

@@ -127,6 +127,7 @@ func (g *groupCommit) commit(batch []*job) {
 		}
 		g.runJob(j, t)
 		if j.err != nil || j.panic != nil {
+			t.tipKnown = false // the savepoint may take appends with it
 			if _, err := tx.Exec("ROLLBACK TO " + sp); err != nil {
 				_ = tx.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))

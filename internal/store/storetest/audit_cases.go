@@ -241,12 +241,14 @@ var auditCases = []Case{
 		x, err := e.Tracking.CreateExperiment(e.Ctx, "x", "", nil)
 		must(t, err)
 		var before []*events.Event
+		must(t, e.DB.Seal(e.Ctx)) // on PostgreSQL, events are sealed after commit
 		must(t, e.DB.ScanChain(e.Ctx, func(ev *events.Event) error { before = append(before, ev); return nil }))
 		must(t, e.Registry.DeleteVersion(e.Ctx, "m", 1, 0))
 		must(t, e.Registry.DeleteModel(e.Ctx, "m", 0))
 		_, err = e.Tracking.DeleteExperiment(e.Ctx, x.ID, 0)
 		must(t, err)
 		var after []*events.Event
+		must(t, e.DB.Seal(e.Ctx))
 		must(t, e.DB.ScanChain(e.Ctx, func(ev *events.Event) error { after = append(after, ev); return nil }))
 		if len(after) != len(before)+3 {
 			t.Fatalf("%d events after the deletes, want %d + 3 (each delete is an event)", len(after), len(before))
@@ -274,8 +276,14 @@ var auditCases = []Case{
 			must(t, err)
 			ev.Outcome = outcome
 			must(t, e.DB.RecordEvent(ctx, ev))
-			if ev.Seq == 0 || len(ev.Hash) != 32 {
-				t.Fatalf("recorded event has seq %d hash %x", ev.Seq, ev.Hash)
+			if ev.Seq == 0 {
+				t.Fatalf("recorded event has no seq")
+			}
+			must(t, e.DB.Seal(ctx))
+			got, err := e.DB.EventBySeq(ctx, ev.Seq)
+			must(t, err)
+			if got.Leaf < 0 || len(got.Hash) != 32 {
+				t.Fatalf("recorded event seq %d has leaf %d hash %x after sealing", ev.Seq, got.Leaf, got.Hash)
 			}
 		}
 		evs, err := e.DB.ListAuditEvents(e.Ctx, audit.Filter{Outcome: events.OutcomeDenied})

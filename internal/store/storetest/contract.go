@@ -52,7 +52,7 @@ func Cases() []Case {
 	for _, cs := range [][]Case{
 		registryCases, projectCases, modelCases, validationCases, versionCases, aliasCases,
 		eventCases, authCases, trackingCases, trackingIsolationCases, experimentCases, runCases,
-		concurrencyCases, txCases, identityCases, auditCases, lineageCases, lineageGraphCases,
+		concurrencyCases, txCases, identityCases, auditCases, auditSealCases, lineageCases, lineageGraphCases,
 		governanceCardCases,
 		governanceDeploymentCases,
 		governanceInventoryCases,
