@@ -46,6 +46,11 @@ func TestOpenReadOnly(t *testing.T) {
 	if _, err := env.Registry.CreateWorkspace(env.Ctx, "team-a", ""); err != nil {
 		t.Fatal(err)
 	}
+	// Events commit unsealed on PostgreSQL; seal now rather than race the
+	// background sealer, so the read-only verify sees the event chained.
+	if err := db.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
 	ro, err := postgres.OpenReadOnly(ctx, storetest.PostgresDSN()+"&search_path="+schema)
 	if err != nil {
 		t.Fatal(err)
