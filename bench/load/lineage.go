@@ -154,7 +154,7 @@ func (l *loader) lineageTrace(ctx context.Context, c *config, st *storetest.Seed
 		calls.Add(1)
 		return "trace-" + dir, err
 	}
-	fmt.Printf("# each request: GET /api/v1/lineage/trace?node=<random of %d sampled nodes of every type>&direction=upstream|downstream&depth=10 (limit 1000 nodes)\n", len(refs))
+	fmt.Printf("# each request: GET /api/v1/lineage/trace?node=<random of %d sampled nodes of every type>&direction=upstream|downstream&depth=10 (default limit, 500 nodes)\n", len(refs))
 	return l.measure(ctx, c, "lineage-trace", []op{trace}, traceGoal, func() {
 		fmt.Printf("# %.1f nodes per trace on average\n", float64(nodes.Load())/float64(max(1, calls.Load())))
 		nodes.Store(0)

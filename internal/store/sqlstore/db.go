@@ -29,6 +29,12 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// CaseInsensitiveLike is the operator for case-insensitive LIKE.
 	CaseInsensitiveLike string
+	// RecursiveLimit says a LIMIT may end the recursive part of a WITH
+	// RECURSIVE query (SQLite: the recursion stops when that many rows were
+	// produced). Without it (PostgreSQL refuses such a LIMIT) the limit goes
+	// on the query that reads the CTE, which the database evaluates only as
+	// far as it is read.
+	RecursiveLimit bool
 	// AuditLock, if set, is the statement that serializes appends to the
 	// audit chain until the transaction ends (PostgreSQL: an advisory
 	// lock). SQLite needs none: it has one writer.
