@@ -40,7 +40,7 @@ func TestLineageAPI(t *testing.T) {
 			ExpectedStatus: 400, ExpectedCode: steward.CodeInvalid},
 		{Name: "a batch with a bad event writes nothing", Method: "POST", URL: "/api/v1/lineage",
 			Body:           "[" + string(lineagetest.ByName("spark-complete")) + "," + badEvent(t, "missing-run-id") + "]",
-			ExpectedStatus: 400, ExpectedCode: steward.CodeInvalid, ExpectedContent: []string{"event 1: run.runId is required"}},
+			ExpectedStatus: 400, ExpectedCode: steward.CodeInvalid, ExpectedContent: []string{"event 1: ", "run.runId is required"}},
 		{Name: "a batch: one new event, one recorded before", Method: "POST", URL: "/api/v1/lineage",
 			Body:           " [" + string(lineagetest.ByName("spark-complete")) + "," + string(lineagetest.ByName("airflow-complete")) + "]",
 			ExpectedStatus: 201, ExpectedEvents: 1, ExpectedContent: []string{`"recorded":1`, `"duplicates":1`, `"status":"recorded"`, `"status":"duplicate"`}},
