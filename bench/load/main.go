@@ -54,6 +54,7 @@ type config struct {
 	runsList    string // search-runs: experiment sizes
 	experiments int
 	versions    int
+	olBatch     int
 	paramRuns   int
 	// Lineage workloads
 	lineageNodes int
@@ -79,6 +80,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 20, "cold-start: starts per variant")
 	flag.StringVar(&c.runsList, "search-runs", "2000,100000", "search-runs: runs in the searched experiment (seeded); a comma-separated list runs the workload once per size")
 	flag.IntVar(&c.experiments, "experiments", 500, "search-experiments: experiments to create")
+	flag.IntVar(&c.olBatch, "ol-batch", 1, "openlineage: events per request (more than 1: a JSON array, ingested in one transaction)")
 	flag.IntVar(&c.versions, "versions", 2000, "search-model-versions: model versions to create (100 per registered model)")
 	flag.StringVar(&c.lineageLoads, "lineage-loads", "1,rate:100,20", "lineage-trace, lineage-impact: load shapes measured one after another on the same seeded server: N closed-loop clients, or rate:R requests/s")
 	flag.IntVar(&c.lineageNodes, "lineage-nodes", 1_000_000, "lineage-trace, lineage-impact: nodes of the seeded graph (edges are about twice as many)")

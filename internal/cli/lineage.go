@@ -106,7 +106,7 @@ Output: a tree (default), the graph as JSON (-o json), or Graphviz (-o dot).`,
 	f.BoolVar(&forceUpstr, "upstream", false, "walk upstream: what NODE came from (the default)")
 	f.BoolVar(&down, "downstream", false, "walk downstream: what came from NODE")
 	f.IntVar(&depth, "depth", 10, "levels to follow (1-50)")
-	f.IntVar(&limit, "limit", 1000, "nodes at most (1-10000)")
+	f.IntVar(&limit, "limit", 500, "nodes at most (1-10000); a trace that finds more says it was truncated")
 	f.StringSliceVar(&nodeTypes, "node-types", nil, "show only these node types (comma-separated)")
 	f.StringSliceVar(&edgeTypes, "edge-types", nil, "follow only these edge types (comma-separated)")
 	return cmd

@@ -14,7 +14,11 @@ import (
 const (
 	DefaultDepth = 10
 	MaxDepth     = 50
-	DefaultLimit = 1000
+	// DefaultLimit is the nodes a trace returns unless it asks for more (up
+	// to MaxTraceNodes). A page of 500 is more than a tree or a drawing can
+	// show, and it keeps a trace from a busy node cheap; the answer says
+	// when it was cut (truncated).
+	DefaultLimit = 500
 )
 
 // resolve finds the node a ref names. Steward objects that have no node yet

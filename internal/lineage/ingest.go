@@ -3,6 +3,8 @@ package lineage
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/steward-registry/steward/internal/steward"
@@ -147,6 +149,12 @@ func (e *OpenLineageEvent) plan() *olPlan {
 	return p
 }
 
+// Bounds on one batch (IngestOpenLineageBatch): events, and request bytes.
+const (
+	MaxBatchEvents = 1000
+	MaxBatchBytes  = 16 << 20
+)
+
 // IngestOpenLineage validates an OpenLineage event and maps it into the
 // graph, idempotently: an event already recorded (same canonical JSON)
 // writes nothing and answers "duplicate"; nodes, edges and facets are
@@ -161,67 +169,184 @@ func (s *Service) IngestOpenLineage(ctx context.Context, body []byte) (*IngestRe
 	if err := s.allowGraph(ctx, steward.PermLineageWrite); err != nil {
 		return nil, err
 	}
-	res := &IngestResult{Digest: ev.Digest, Kind: ev.Kind}
-	// A replayed event is answered from a read, without taking the write
-	// path at all; the check inside the transaction settles races.
-	if seen, err := s.store.OpenLineageSeen(ctx, ev.Digest); err != nil {
-		return nil, err
-	} else if seen {
-		res.Status = "duplicate"
-		return res, nil
+	// Events that arrive together share a transaction (see olQueue).
+	return s.olq.do(ctx, steward.WorkspaceFrom(ctx), ev, func(wctx context.Context, jobs []*olPending) error {
+		evs := make([]*OpenLineageEvent, len(jobs))
+		ctxs := make([]context.Context, len(jobs))
+		for i, j := range jobs {
+			evs[i], ctxs[i] = j.ev, j.ctx
+		}
+		res, err := s.ingest(wctx, evs, ctxs)
+		if err != nil {
+			return err
+		}
+		for i, j := range jobs {
+			j.res = res[i]
+		}
+		return nil
+	})
+}
+
+// IngestOpenLineageBatch ingests several events in one transaction, as
+// IngestOpenLineage does each: one result per event, in order, each
+// "recorded" or "duplicate" (also for an event sent twice in the batch). If
+// one event is malformed nothing is written and the error names its index.
+// One transaction for many events is what makes ingestion fast: a commit
+// (an fsync, and on PostgreSQL the audit chain's lock) and the statements
+// for nodes, edges and facets are shared by the batch.
+func (s *Service) IngestOpenLineageBatch(ctx context.Context, bodies [][]byte) ([]*IngestResult, error) {
+	if len(bodies) == 0 || len(bodies) > MaxBatchEvents {
+		return nil, steward.Errorf(steward.CodeInvalid, "a batch holds 1-%d OpenLineage events, got %d", MaxBatchEvents, len(bodies))
 	}
-	p := ev.plan()
+	evs := make([]*OpenLineageEvent, len(bodies))
+	for i, b := range bodies {
+		ev, err := ParseOpenLineage(b)
+		if err != nil {
+			var se *steward.Error
+			if errors.As(err, &se) {
+				return nil, &steward.Error{Code: se.Code, Message: fmt.Sprintf("event %d: %s", i, se.Message), Details: se.Details, Err: se.Err}
+			}
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
+		evs[i] = ev
+	}
+	if err := s.allowGraph(ctx, steward.PermLineageWrite); err != nil {
+		return nil, err
+	}
+	return s.ingest(ctx, evs, nil)
+}
+
+// ingest writes validated events of the workspace of ctx, which the caller
+// authorized, in one transaction. An event whose digest was recorded
+// before, or came earlier in evs, is a duplicate and writes nothing. The
+// audit event of evs[i] is written with ctxs[i] (its own request's actor),
+// or with ctx if ctxs is nil.
+func (s *Service) ingest(ctx context.Context, evs []*OpenLineageEvent, ctxs []context.Context) ([]*IngestResult, error) {
+	results := make([]*IngestResult, len(evs))
+	digests := make([]string, 0, len(evs))
+	for i, ev := range evs {
+		results[i] = &IngestResult{Digest: ev.Digest, Kind: ev.Kind, Status: "duplicate"}
+		digests = append(digests, ev.Digest)
+	}
+	// Replayed events are answered from a read, without taking the write
+	// path at all; the insert inside the transaction settles races.
+	seen, err := s.store.OpenLineageSeen(ctx, digests)
+	if err != nil {
+		return nil, err
+	}
+	type item struct {
+		i  int
+		ev *OpenLineageEvent
+		p  *olPlan
+	}
+	var todo []item
+	var nodes []*Node
+	for i, ev := range evs {
+		if seen[ev.Digest] {
+			continue
+		}
+		seen[ev.Digest] = true // a second copy in the batch is a duplicate
+		p := ev.plan()
+		todo = append(todo, item{i, ev, p})
+		nodes = append(nodes, p.nodes...)
+	}
+	if len(todo) == 0 {
+		return results, nil
+	}
 	// Most of an event's nodes exist already (its job, its input tables):
 	// find them on a read connection, so the write transaction, which
 	// SQLite runs one at a time, only inserts.
-	if err := s.store.FindNodes(ctx, p.nodes); err != nil {
+	if err := s.store.FindNodes(ctx, nodes); err != nil {
 		return nil, err
 	}
-	found := make([]int64, len(p.nodes))
-	for i, n := range p.nodes {
+	found := make([]int64, len(nodes))
+	for i, n := range nodes {
 		found[i] = n.ID
 	}
 	now := s.millis()
 	err = s.store.Update(ctx, func(r Repo) error {
-		res.Status, res.EdgesAdded = "recorded", 0
 		// An earlier attempt of this function may have set ids of nodes it
 		// inserted in a transaction that was then rolled back.
-		for i, n := range p.nodes {
+		for i, n := range nodes {
 			n.ID = found[i]
 		}
-		fresh, err := r.RecordOpenLineage(ctx, &StoredEvent{Digest: ev.Digest, Kind: ev.Kind, EventType: ev.EventType,
-			EventTime: ev.EventTime.UnixMilli(), Job: p.job, RunID: p.runID, Body: ev.Canonical, ReceivedAt: now})
+		stored := make([]*StoredEvent, len(todo))
+		for k, t := range todo {
+			stored[k] = &StoredEvent{Digest: t.ev.Digest, Kind: t.ev.Kind, EventType: t.ev.EventType,
+				EventTime: t.ev.EventTime.UnixMilli(), Job: t.p.job, RunID: t.p.runID, Body: t.ev.Canonical, ReceivedAt: now}
+		}
+		fresh, err := r.RecordOpenLineage(ctx, stored)
 		if err != nil {
 			return err
 		}
-		if !fresh {
-			res.Status = "duplicate"
+		var write []item
+		var wnodes []*Node
+		for k, t := range todo {
+			results[t.i].Status, results[t.i].EdgesAdded, results[t.i].Nodes = "duplicate", 0, 0
+			if fresh[k] {
+				write = append(write, t)
+				wnodes = append(wnodes, t.p.nodes...)
+			}
+		}
+		if len(write) == 0 {
 			return nil
 		}
-		if err := r.EnsureNodes(ctx, p.nodes); err != nil {
+		// Nodes, edges and facets of all events in three sets of
+		// statements; edges are counted per event afterwards, as the
+		// insert only counts them all.
+		if err := r.EnsureNodes(ctx, wnodes); err != nil {
 			return err
 		}
-		edges := make([]Edge, 0, len(p.edges))
-		for _, e := range p.edges {
-			edges = append(edges, Edge{From: e.from.ID, To: e.to.ID, Type: e.typ, CreatedAt: now})
+		var edges []Edge
+		var fs []Facet
+		for _, t := range write {
+			for _, e := range t.p.edges {
+				edges = append(edges, Edge{From: e.from.ID, To: e.to.ID, Type: e.typ, CreatedAt: now})
+			}
+			for _, f := range t.p.facets {
+				fs = append(fs, Facet{NodeID: f.node.ID, Name: f.name, Value: f.value, EventTime: t.ev.EventTime.UnixMilli()})
+			}
 		}
-		if res.EdgesAdded, err = r.AddEdges(ctx, edges); err != nil {
+		added, err := r.NewEdges(ctx, edges)
+		if err != nil {
 			return err
-		}
-		fs := make([]Facet, 0, len(p.facets))
-		for _, f := range p.facets {
-			fs = append(fs, Facet{NodeID: f.node.ID, Name: f.name, Value: f.value, EventTime: ev.EventTime.UnixMilli()})
 		}
 		if err := r.PutFacets(ctx, fs); err != nil {
 			return err
 		}
-		return s.emit(ctx, r, "lineage.openlineage", "openlineage_event", ev.Digest, nil, map[string]any{
-			"kind": ev.Kind, "event_type": ev.EventType, "event_time": ev.EventTime, "producer": ev.Producer,
-			"job": p.job, "run_id": p.runID, "nodes": len(p.nodes), "edges_added": res.EdgesAdded})
+		// A new edge counts for the first event that names it, as if the
+		// events had come one by one.
+		type ek struct {
+			from, to int64
+			t        EdgeType
+		}
+		isNew := make(map[ek]bool, len(added))
+		for _, e := range added {
+			isNew[ek{e.From, e.To, e.Type}] = true
+		}
+		for _, t := range write {
+			res := results[t.i]
+			res.Status, res.Nodes = "recorded", len(t.p.nodes)
+			for _, e := range t.p.edges {
+				if k := (ek{e.from.ID, e.to.ID, e.typ}); isNew[k] {
+					res.EdgesAdded++
+					delete(isNew, k)
+				}
+			}
+			ev, ectx := t.ev, ctx
+			if ctxs != nil {
+				ectx = ctxs[t.i]
+			}
+			if err := s.emit(ectx, r, "lineage.openlineage", "openlineage_event", ev.Digest, nil, map[string]any{
+				"kind": ev.Kind, "event_type": ev.EventType, "event_time": ev.EventTime, "producer": ev.Producer,
+				"job": t.p.job, "run_id": t.p.runID, "nodes": len(t.p.nodes), "edges_added": res.EdgesAdded}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	res.Nodes = len(p.nodes)
-	return res, nil
+	return results, nil
 }

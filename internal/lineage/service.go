@@ -17,6 +17,7 @@ type Service struct {
 	store Store
 	authz steward.Authorizer
 	now   steward.Clock
+	olq   olQueue // single OpenLineage events arriving together
 }
 
 // NewService returns a lineage service. authz and now may be nil (allow

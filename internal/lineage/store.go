@@ -119,8 +119,8 @@ type Reader interface {
 	ResolveModelVersion(ctx context.Context, model string, version int64) (*VersionRef, error)
 	// ModelVersionByID finds a model version by id.
 	ModelVersionByID(ctx context.Context, id string) (*VersionRef, error)
-	// OpenLineageSeen reports whether an event with this digest was recorded.
-	OpenLineageSeen(ctx context.Context, digest string) (bool, error)
+	// OpenLineageSeen returns which of the event digests were recorded.
+	OpenLineageSeen(ctx context.Context, digests []string) (map[string]bool, error)
 }
 
 // ReachedNode is a node found by Reach.
@@ -151,8 +151,12 @@ type Repo interface {
 	// PutFacets upserts facets of nodes; a stored facet is replaced only by
 	// one at least as recent (eventTime).
 	PutFacets(ctx context.Context, facets []Facet) error
-	// RecordOpenLineage stores an event by digest; false if it was there.
-	RecordOpenLineage(ctx context.Context, ev *StoredEvent) (bool, error)
+	// RecordOpenLineage stores events by digest and reports, per event,
+	// whether it was new (false: that digest was recorded already).
+	RecordOpenLineage(ctx context.Context, evs []*StoredEvent) ([]bool, error)
+	// NewEdges inserts the edges that do not exist yet, as AddEdges, and
+	// returns those it inserted.
+	NewEdges(ctx context.Context, edges []Edge) ([]Edge, error)
 }
 
 // Facet is one OpenLineage facet of a node.

@@ -40,6 +40,7 @@ var Dialect = &sqlstore.Dialect{
 		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
 	CaseInsensitiveLike: "LIKE",
+	RecursiveLimit:      true,
 }
 
 func dsn(path string, txlock string) string {

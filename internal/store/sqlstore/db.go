@@ -31,6 +31,12 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// CaseInsensitiveLike is the operator for case-insensitive LIKE.
 	CaseInsensitiveLike string
+	// RecursiveLimit says a LIMIT may end the recursive part of a WITH
+	// RECURSIVE query (SQLite: the recursion stops when that many rows were
+	// produced). Without it (PostgreSQL refuses such a LIMIT) the limit goes
+	// on the query that reads the CTE, which the database evaluates only as
+	// far as it is read.
+	RecursiveLimit bool
 	// AuditInsert, if set, appends one event unsealed (no leaf or hash yet)
 	// in one statement and returns its seq; a sealer gives it its place in
 	// the chain after the commit (see sealer.go). It takes the append lock

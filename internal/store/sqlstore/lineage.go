@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -119,6 +118,10 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 	if len(missing) == 0 {
 		return nil
 	}
+	// In key order: two PostgreSQL transactions inserting overlapping
+	// nodes (batches of OpenLineage events naming the same tables) then
+	// wait for each other's keys in one order, and cannot deadlock.
+	slices.SortFunc(missing, func(a, b nk) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.key, b.key)) })
 	now := nowMillis()
 	start := 0
 	for _, size := range chunkSizes(len(missing)) {
@@ -171,15 +174,29 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 
 // AddEdges inserts edges that are not there yet and counts the new ones.
 func (c conn) AddEdges(ctx context.Context, edges []lineage.Edge) (int, error) {
+	added, err := c.NewEdges(ctx, edges)
+	return len(added), err
+}
+
+// NewEdges inserts edges that are not there yet and returns them: RETURNING
+// with DO NOTHING yields only the rows inserted, so a batch of OpenLineage
+// events can say which event added which edge.
+func (c conn) NewEdges(ctx context.Context, edges []lineage.Edge) ([]lineage.Edge, error) {
 	type ek struct {
 		from, to int64
 		t        lineage.EdgeType
 	}
 	seen := map[ek]bool{}
 	args := make([]any, 0, 5*len(edges))
+	// In key order, so concurrent inserts of overlapping edges cannot
+	// deadlock (see ensureNodes).
+	edges = slices.Clone(edges)
+	slices.SortFunc(edges, func(a, b lineage.Edge) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Type, b.Type))
+	})
 	for _, e := range edges {
 		if e.From == 0 || e.To == 0 {
-			return 0, fmt.Errorf("lineage edge %d -%s-> %d names an unsaved node", e.From, e.Type, e.To)
+			return nil, fmt.Errorf("lineage edge %d -%s-> %d names an unsaved node", e.From, e.Type, e.To)
 		}
 		k := ek{e.From, e.To, e.Type}
 		if seen[k] {
@@ -192,20 +209,23 @@ func (c conn) AddEdges(ctx context.Context, edges []lineage.Edge) (int, error) {
 		}
 		args = append(args, e.From, e.To, string(e.Type), e.Label, created)
 	}
-	added, start := 0, 0
+	var added []lineage.Edge
+	start := 0
 	for _, size := range chunkSizes(len(args) / 5) {
 		part := args[start : start+5*size]
 		start += 5 * size
-		res, err := c.exec(ctx, `INSERT INTO lineage_edges (src, dst, type, label, created_at) VALUES `+rows(size, 5)+
-			` ON CONFLICT (src, dst, type) DO NOTHING`, part...)
+		err := c.eachRow(ctx, func(s scanner) error {
+			var e lineage.Edge
+			if err := s.Scan(&e.From, &e.To, &e.Type, &e.Label, &e.CreatedAt); err != nil {
+				return err
+			}
+			added = append(added, e)
+			return nil
+		}, `INSERT INTO lineage_edges (src, dst, type, label, created_at) VALUES `+rows(size, 5)+
+			` ON CONFLICT (src, dst, type) DO NOTHING RETURNING src, dst, type, label, created_at`, part...)
 		if err != nil {
 			return added, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return added, err
-		}
-		added += int(n)
 	}
 	return added, nil
 }
@@ -227,15 +247,29 @@ func (c conn) PutFacets(ctx context.Context, facets []lineage.Facet) error {
 		node int64
 		name string
 	}
+	// One row per key per statement (PostgreSQL requires it): of several
+	// (a batch of events), the newest event's wins, the later on a tie, as
+	// if they had been stored one after the other.
 	last := map[fk]int{}
 	for i, f := range facets {
-		last[fk{f.NodeID, f.Name}] = i // one row per key per statement (PostgreSQL requires it); the later wins
-	}
-	args := make([]any, 0, 4*len(last))
-	for i, f := range facets {
-		if last[fk{f.NodeID, f.Name}] == i {
-			args = append(args, f.NodeID, f.Name, string(f.Value), f.EventTime)
+		k := fk{f.NodeID, f.Name}
+		if j, ok := last[k]; !ok || facets[j].EventTime <= f.EventTime {
+			last[k] = i
 		}
+	}
+	// In key order, so concurrent upserts of the same facets cannot
+	// deadlock (see ensureNodes).
+	keep := make([]int, 0, len(last))
+	for _, i := range last {
+		keep = append(keep, i)
+	}
+	slices.SortFunc(keep, func(i, j int) int {
+		return cmp.Or(cmp.Compare(facets[i].NodeID, facets[j].NodeID), cmp.Compare(facets[i].Name, facets[j].Name))
+	})
+	args := make([]any, 0, 4*len(keep))
+	for _, i := range keep {
+		f := facets[i]
+		args = append(args, f.NodeID, f.Name, string(f.Value), f.EventTime)
 	}
 	start := 0
 	for _, size := range chunkSizes(len(args) / 4) {
@@ -264,26 +298,64 @@ func chunkSizes(n int) []int {
 	return out
 }
 
-// RecordOpenLineage stores an event unless its digest is there already.
-func (c conn) RecordOpenLineage(ctx context.Context, ev *lineage.StoredEvent) (bool, error) {
-	res, err := c.exec(ctx, `INSERT INTO openlineage_events (workspace, digest, kind, event_type, event_time, job, run_id, body, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace, digest) DO NOTHING`,
-		steward.WorkspaceFrom(ctx), ev.Digest, ev.Kind, ev.EventType, ev.EventTime, ev.Job, ev.RunID, string(ev.Body), ev.ReceivedAt)
-	if err != nil {
-		return false, err
+// RecordOpenLineage stores events unless their digest is there already
+// and reports which were new. The caller gives each digest once.
+func (c conn) RecordOpenLineage(ctx context.Context, evs []*lineage.StoredEvent) ([]bool, error) {
+	ws := steward.WorkspaceFrom(ctx)
+	fresh := make(map[string]bool, len(evs))
+	// By digest, so two batches sharing events cannot deadlock.
+	sorted := slices.Clone(evs)
+	slices.SortFunc(sorted, func(a, b *lineage.StoredEvent) int { return cmp.Compare(a.Digest, b.Digest) })
+	start := 0
+	for _, size := range chunkSizes(len(sorted)) {
+		part := sorted[start : start+size]
+		start += size
+		args := make([]any, 0, 9*size)
+		for _, ev := range part {
+			args = append(args, ws, ev.Digest, ev.Kind, ev.EventType, ev.EventTime, ev.Job, ev.RunID, string(ev.Body), ev.ReceivedAt)
+		}
+		err := c.eachRow(ctx, func(s scanner) error {
+			var d string
+			if err := s.Scan(&d); err != nil {
+				return err
+			}
+			fresh[d] = true
+			return nil
+		}, `INSERT INTO openlineage_events (workspace, digest, kind, event_type, event_time, job, run_id, body, received_at)
+			VALUES `+rows(size, 9)+` ON CONFLICT (workspace, digest) DO NOTHING RETURNING digest`, args...)
+		if err != nil {
+			return nil, err
+		}
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	out := make([]bool, len(evs))
+	for i, ev := range evs {
+		out[i] = fresh[ev.Digest]
+	}
+	return out, nil
 }
 
-// OpenLineageSeen reports whether an event digest was recorded.
-func (c conn) OpenLineageSeen(ctx context.Context, digest string) (bool, error) {
-	var one int
-	err := c.row(ctx, `SELECT 1 FROM openlineage_events WHERE workspace = ? AND digest = ?`, steward.WorkspaceFrom(ctx), digest).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// OpenLineageSeen returns which of the event digests were recorded.
+func (c conn) OpenLineageSeen(ctx context.Context, digests []string) (map[string]bool, error) {
+	seen := make(map[string]bool, len(digests))
+	for start := 0; start < len(digests); start += idChunk {
+		part := digests[start:min(start+idChunk, len(digests))]
+		args := []any{steward.WorkspaceFrom(ctx)}
+		for _, d := range part {
+			args = append(args, d)
+		}
+		err := c.eachRow(ctx, func(s scanner) error {
+			var d string
+			if err := s.Scan(&d); err != nil {
+				return err
+			}
+			seen[d] = true
+			return nil
+		}, `SELECT digest FROM openlineage_events WHERE workspace = ? AND digest IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
 	}
-	return err == nil, c.wrap(err)
+	return seen, nil
 }
 
 // GetNode returns a node by type and key.
@@ -413,15 +485,28 @@ func edgeTypeFilter(types []lineage.EdgeType, not bool) (string, []any) {
 	return " AND e.type" + op + placeholders(len(types)) + ")", args
 }
 
+// walkRowsPerNode bounds a walk's (node, depth) rows by the nodes it may
+// return. Without it a trace explored the whole frontier to its depth
+// (hundreds of thousands of pairs from a busy node in a 1M-node graph) and
+// then kept the nearest Limit nodes. Rows come breadth first on both
+// backends, so the rows kept are the nearest; three per node leaves room
+// for nodes met again at other depths.
+const walkRowsPerNode = 3
+
 // Walk follows edges from q.Start. walk holds (node, depth) pairs: UNION
 // drops a pair already produced, so a node met again at the same depth is
-// not expanded twice, and the depth bound ends paths round a cycle. reached
-// keeps each node at its least depth, nearest first, up to the limit; the
-// outer query returns each reached node with the edges (of the followed
-// types) that join it to other reached nodes on the side the walk came
-// from. "+" keeps SQLite from driving that join through the IN list, and
-// CROSS JOIN makes it look nodes up by id from reached: without statistics
-// (the server never runs ANALYZE) it would otherwise scan every node of the
+// not expanded twice, and the depth bound ends paths round a cycle. The walk
+// stops after walkRowsPerNode × (Limit+1) pairs: SQLite takes that LIMIT in
+// the recursive CTE itself, PostgreSQL (which refuses a LIMIT there) in the
+// query that reads it, and stops the recursion when that query stops
+// reading (see Dialect.RecursiveLimit). reached keeps each node at its least
+// depth, nearest first, up to the limit, with the number of pairs that
+// named it (their sum tells whether the walk stopped early); the outer
+// query returns each reached node with the edges (of the followed types)
+// that join it to other reached nodes on the side the walk came from. "+"
+// keeps SQLite from driving that join through the IN list, and CROSS JOIN
+// makes it look nodes up by id from reached: without statistics (the
+// server never runs ANALYZE) it would otherwise scan every node of the
 // workspace. Only edge columns the indexes hold are read, so both backends
 // answer from the edge indexes alone (index-only scans).
 func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResult, error) {
@@ -430,33 +515,40 @@ func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResul
 		next, cur = "e.src", "e.dst"
 	}
 	filter, fargs := edgeTypeFilter(q.EdgeTypes, false)
+	budget := walkRowsPerNode * (q.Limit + 1)
+	inner, walked := "", `SELECT id, depth FROM walk LIMIT ?`
+	if c.d.RecursiveLimit {
+		inner, walked = ` LIMIT ?`, `SELECT id, depth FROM walk`
+	}
 	query := `WITH RECURSIVE walk(id, depth) AS (
 		SELECT CAST(? AS BIGINT), 0
 		UNION
 		SELECT ` + next + `, w.depth + 1 FROM walk w JOIN lineage_edges e ON ` + cur + ` = w.id
-		WHERE w.depth < ?` + filter + `
-	), reached(id, depth) AS (
-		SELECT id, MIN(depth) FROM walk GROUP BY id ORDER BY 2, 1 LIMIT ?
+		WHERE w.depth < ?` + filter + inner + `
+	), reached(id, depth, pairs) AS (
+		SELECT id, MIN(depth), COUNT(*) FROM (` + walked + `) w GROUP BY id ORDER BY 2, 1 LIMIT ?
 	)
-	SELECT n.workspace, r.depth, COALESCE(` + cur + `, 0), COALESCE(e.type, ''), ` + nodeCols + `
+	SELECT n.workspace, r.depth, r.pairs, COALESCE(` + cur + `, 0), COALESCE(e.type, ''), ` + nodeCols + `
 	FROM reached r CROSS JOIN lineage_nodes n
 	LEFT JOIN lineage_edges e ON ` + next + ` = r.id AND +` + cur + ` IN (SELECT id FROM reached)` + filter + `
 	WHERE n.id = r.id`
 	args := append([]any{q.Start, q.Depth}, fargs...)
-	args = append(append(args, q.Limit+1), fargs...)
+	args = append(append(args, budget, q.Limit+1), fargs...)
 	ws := steward.WorkspaceFrom(ctx)
 	res := &lineage.WalkResult{}
 	seen := map[int64]bool{}
+	walkedPairs := 0
 	err := c.eachRow(ctx, func(s scanner) error {
-		var depth int
+		var depth, pairs int
 		var other int64
 		var et, nws string
-		n, err := scanNode(s, &nws, &depth, &other, &et)
+		n, err := scanNode(s, &nws, &depth, &pairs, &other, &et)
 		if err != nil || nws != ws {
 			return err // edges never leave a workspace; the check is a second line
 		}
 		if !seen[n.ID] {
 			seen[n.ID] = true
+			walkedPairs += pairs
 			res.Nodes = append(res.Nodes, lineage.Reached{Node: n, Depth: depth})
 		}
 		if other != 0 {
@@ -479,6 +571,11 @@ func (c conn) Walk(ctx context.Context, q lineage.WalkQuery) (*lineage.WalkResul
 		drop := res.Nodes[q.Limit].Node.ID
 		res.Nodes, res.Truncated = res.Nodes[:q.Limit], true
 		res.Edges = slices.DeleteFunc(res.Edges, func(e lineage.Edge) bool { return e.From == drop || e.To == drop })
+	}
+	// Every pair was counted when no node was cut; if they fill the budget,
+	// the walk stopped before the end of its depth and more may be there.
+	if walkedPairs >= budget {
+		res.Truncated = true
 	}
 	return res, nil
 }

@@ -2,7 +2,8 @@ package storetest
 
 // Lineage benchmarks through the lineage service (no HTTP) on every backend:
 // traces to depth 10 and impact queries over a seeded graph of 1,000,000
-// nodes and 2,000,000 edges, and OpenLineage ingestion. Run with
+// nodes and 2,000,000 edges, and OpenLineage ingestion (one event per call
+// from 20 goroutines, and batches of 100 from 4). Run with
 //
 //	go test -run '^$' -bench Lineage -benchtime 2000x -timeout 30m ./internal/store/storetest/
 //
@@ -113,6 +114,49 @@ func BenchmarkLineage(b *testing.B) {
 							b.Errorf("event %s", res.Status)
 						}
 					}
+					lat.add(ds)
+				})
+				b.StopTimer()
+				lat.report(b)
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
+			// The same events posted 100 to a request (an array body): one
+			// transaction per batch; 4 goroutines. ns/op is per event, the
+			// latencies per batch.
+			b.Run("openlineage-ingest-batch100", func(b *testing.B) {
+				var lat latencies
+				b.SetParallelism(2)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					var ds []time.Duration
+					batch := make([][]byte, 0, 100)
+					flush := func() bool {
+						if len(batch) == 0 {
+							return true
+						}
+						t := time.Now()
+						res, err := e.Lineage.IngestOpenLineageBatch(e.Ctx, batch)
+						if err != nil {
+							b.Error(err)
+							return false
+						}
+						ds = append(ds, time.Since(t))
+						for _, r := range res {
+							if r.Status != "recorded" {
+								b.Errorf("event %s", r.Status)
+								return false
+							}
+						}
+						batch = batch[:0]
+						return true
+					}
+					for pb.Next() {
+						batch = append(batch, OpenLineageBenchEvent(int(seq.Add(1))))
+						if len(batch) == cap(batch) && !flush() {
+							return
+						}
+					}
+					flush()
 					lat.add(ds)
 				})
 				b.StopTimer()

@@ -362,6 +362,141 @@ var lineageCases = []Case{
 			t.Fatalf("a late START rolled the run back to %s", state.EventType)
 		}
 	}},
+	{"lineage: a batch of OpenLineage events records each once, in one transaction", func(t *testing.T, e *Env) {
+		seq := lastSeq(t, e, e.Ctx)
+		edges := countRows(t, e, "lineage_edges")
+		good := lineagetest.Good()
+		// The late START (earlier eventTime, another digest) comes after
+		// COMPLETE in the batch: facets still go by eventTime.
+		var late map[string]any
+		must(t, json.Unmarshal(lineagetest.ByName("airflow-start"), &late))
+		late["producer"] = "https://github.com/apache/airflow/tree/providers-openlineage/1.13.1"
+		lateBody, _ := json.Marshal(late)
+		var batch [][]byte
+		for _, ev := range good {
+			batch = append(batch, ev.Body)
+		}
+		batch = append(batch, lateBody, good[0].Body) // the last is sent twice
+		res, err := e.Lineage.IngestOpenLineageBatch(e.Ctx, batch)
+		must(t, err)
+		added := 0
+		for i, r := range res {
+			want := "recorded"
+			if i == len(batch)-1 {
+				want = "duplicate"
+			}
+			if r.Status != want {
+				t.Fatalf("event %d: %+v, want %s", i, r, want)
+			}
+			added += r.EdgesAdded
+		}
+		if res[len(good)].EdgesAdded != 0 {
+			t.Fatalf("the late START adds no edge its COMPLETE did not: %+v", res[len(good)])
+		}
+		if got := countRows(t, e, "lineage_edges") - edges; got != added {
+			t.Fatalf("edges_added sum to %d, %d edges were inserted", added, got)
+		}
+		if n := len(eventsAfter(t, e, e.Ctx, seq)); n != len(good)+1 {
+			t.Fatalf("%d domain events for %d new OpenLineage events", n, len(good)+1)
+		}
+		n, err := e.Lineage.GetNode(e.Ctx, "run:0193572e-7d41-7c4a-9a8e-2f1b6c3d4e51")
+		must(t, err)
+		var state struct {
+			EventType string `json:"eventType"`
+		}
+		must(t, json.Unmarshal(n.Facets["steward_runState"], &state))
+		if state.EventType != "COMPLETE" {
+			t.Fatalf("a late START in the same batch set the run's state to %s", state.EventType)
+		}
+
+		// Replayed, as a batch or one by one, nothing changes.
+		before := snapshot(t, e)
+		res, err = e.Lineage.IngestOpenLineageBatch(e.Ctx, batch)
+		must(t, err)
+		for i, r := range res {
+			if r.Status != "duplicate" || r.EdgesAdded != 0 {
+				t.Fatalf("replayed event %d: %+v", i, r)
+			}
+		}
+		one, err := e.Lineage.IngestOpenLineage(e.Ctx, good[1].Body)
+		must(t, err)
+		if one.Status != "duplicate" {
+			t.Fatalf("single replay of a batched event: %+v", one)
+		}
+		wantUnchanged(t, e, before)
+
+		// One bad event and nothing of the batch is written, new or not.
+		fresh := map[string]any{}
+		must(t, json.Unmarshal(lineagetest.ByName("airflow-start"), &fresh))
+		fresh["producer"] = "https://example.com/another-producer"
+		freshBody, _ := json.Marshal(fresh)
+		bad := lineagetest.Bad()[0]
+		_, err = e.Lineage.IngestOpenLineageBatch(e.Ctx, [][]byte{freshBody, bad.Body})
+		wantCode(t, err, steward.CodeInvalid)
+		if !strings.Contains(err.Error(), "event 1") {
+			t.Fatalf("the error does not name the bad event: %v", err)
+		}
+		_, err = e.Lineage.IngestOpenLineageBatch(e.Ctx, nil)
+		wantCode(t, err, steward.CodeInvalid)
+		wantUnchanged(t, e, before)
+	}},
+	{"lineage: OpenLineage events sent at the same time are each recorded once", func(t *testing.T, e *Env) {
+		// 16 clients send 8 new events each and all send one shared event:
+		// concurrent single events share transactions (olQueue), which
+		// must not lose, double or mislabel any of them.
+		seq := lastSeq(t, e, e.Ctx)
+		const clients, each = 16, 8
+		shared := OpenLineageBenchEvent(1 << 20)
+		var wg sync.WaitGroup
+		results := make([][]*lineage.IngestResult, clients)
+		errs := make([]error, clients)
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each + 1 {
+					body := shared
+					if i < each {
+						body = OpenLineageBenchEvent(c*each + i)
+					}
+					res, err := e.Lineage.IngestOpenLineage(e.Ctx, body)
+					if err != nil {
+						errs[c] = err
+						return
+					}
+					results[c] = append(results[c], res)
+				}
+			}()
+		}
+		wg.Wait()
+		recordedShared := 0
+		digests := map[string]bool{}
+		for c := range clients {
+			must(t, errs[c])
+			for i, r := range results[c] {
+				if i < each && r.Status != "recorded" {
+					t.Fatalf("client %d event %d: %+v", c, i, r)
+				}
+				if i == each && r.Status == "recorded" {
+					recordedShared++
+				}
+				digests[r.Digest] = true
+			}
+		}
+		if recordedShared != 1 {
+			t.Fatalf("the shared event was recorded %d times", recordedShared)
+		}
+		evs := eventsAfter(t, e, e.Ctx, seq)
+		if len(evs) != clients*each+1 || countRows(t, e, "openlineage_events") != clients*each+1 {
+			t.Fatalf("%d domain events, %d stored events for %d distinct events", len(evs), countRows(t, e, "openlineage_events"), clients*each+1)
+		}
+		for _, ev := range evs {
+			if !digests[ev.ObjectID] || ev.Action != "lineage.openlineage" {
+				t.Fatalf("unexpected event %s %s", ev.Action, ev.ObjectID)
+			}
+			delete(digests, ev.ObjectID)
+		}
+	}},
 	{"lineage: edges are checked before anything is written", func(t *testing.T, e *Env) {
 		for _, k := range []string{"s3://a", "s3://b"} {
 			_, _, err := e.Lineage.CreateNode(e.Ctx, lineage.NodeCreate{Type: lineage.NodeDatasetVersion, Key: k})
@@ -471,6 +606,18 @@ var lineageGraphCases = []Case{
 		limited := trace(t, e, e.Ctx, lineage.TraceRequest{Node: r[0], Direction: lineage.Downstream, Limit: 2})
 		if len(limited.Nodes) != 2 || !limited.Truncated {
 			t.Fatalf("limit 2: %v truncated=%v", traced(limited), limited.Truncated)
+		}
+		// Round the cycle to depth 50 the walk meets its 5 nodes again and
+		// again: with room for 5 nodes it stops after 3 × 6 (node, depth)
+		// pairs, having found all five at their least depth, and says it
+		// stopped; with room for more it walks to the end.
+		short := trace(t, e, e.Ctx, lineage.TraceRequest{Node: r[0], Direction: lineage.Downstream, Depth: lineage.MaxDepth, Limit: 5})
+		wantStrings(t, "cycle, limit 5", traced(short), []string{r[0] + "@0", r[1] + "@1", r[2] + "@2", r[3] + "@3", "external_job:airflow/x@2"})
+		if !short.Truncated {
+			t.Fatalf("a walk cut by its budget of pairs is not reported truncated")
+		}
+		if long := trace(t, e, e.Ctx, lineage.TraceRequest{Node: r[0], Direction: lineage.Downstream, Depth: lineage.MaxDepth, Limit: 100}); long.Truncated {
+			t.Fatalf("limit 100: truncated")
 		}
 		for _, q := range []lineage.TraceRequest{
 			{Node: r[0], Depth: lineage.MaxDepth + 1},
