@@ -73,13 +73,7 @@ func readCardFile(cmd *cobra.Command, path string) (json.RawMessage, *int64, err
 	if path == "" {
 		return nil, nil, usageError{fmt.Errorf("--file is required: a JSON card document (see GET /api/v1/model-card-schema.json)")}
 	}
-	var b []byte
-	var err error
-	if path == "-" {
-		b, err = io.ReadAll(cmd.InOrStdin())
-	} else {
-		b, err = os.ReadFile(path)
-	}
+	b, err := readPathOrStdin(cmd, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,6 +88,14 @@ func readCardFile(cmd *cobra.Command, path string) (json.RawMessage, *int64, err
 		return nil, nil, usageError{fmt.Errorf("%s is not JSON", path)}
 	}
 	return b, nil, nil
+}
+
+// readPathOrStdin reads the file at path, or standard input for "-".
+func readPathOrStdin(cmd *cobra.Command, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(cmd.InOrStdin())
+	}
+	return os.ReadFile(path)
 }
 
 func modelVersionFlag(n int64, fromFile *int64) *int64 {
@@ -492,13 +494,7 @@ version of MODEL. FILE - reads stdin.`,
   steward cards import churn-model churn.json --model-version 2`,
 		Args: exactArgs("MODEL", "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var b []byte
-			var err error
-			if args[1] == "-" {
-				b, err = io.ReadAll(cmd.InOrStdin())
-			} else {
-				b, err = os.ReadFile(args[1])
-			}
+			b, err := readPathOrStdin(cmd, args[1])
 			if err != nil {
 				return err
 			}
