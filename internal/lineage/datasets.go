@@ -2,11 +2,8 @@ package lineage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -94,19 +91,14 @@ const (
 	maxDatasetTagSize = 8000
 )
 
+// fileFields points the shared manifest rules at a File's fields.
+func fileFields(f *File) (*string, *string, *int64) { return &f.Path, &f.Digest, &f.Size }
+
 // ManifestDigest computes the digest of a manifest sorted by path.
-func ManifestDigest(sorted []File) string {
-	h := sha256.New()
-	WriteManifest(h, sorted)
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
+func ManifestDigest(sorted []File) string { return blob.ManifestDigest(sorted, fileFields) }
 
 // WriteManifest writes the canonical manifest text of files sorted by path.
-func WriteManifest(w io.Writer, sorted []File) {
-	for _, f := range sorted {
-		fmt.Fprintf(w, "%s %d %s\n", f.Digest, f.Size, f.Path)
-	}
-}
+func WriteManifest(w io.Writer, sorted []File) { blob.WriteManifest(w, sorted, fileFields) }
 
 // validateDatasetCreate checks a registration and returns its manifest
 // sorted by path, the digest kind and the total size. A digest that does not
@@ -213,28 +205,7 @@ func validateDatasetCreate(name string, in *DatasetCreate) ([]File, error) {
 // validateFiles checks manifest entries with the artifact path rules and
 // returns them sorted by path.
 func validateFiles(files []File) ([]File, error) {
-	if len(files) > MaxDatasetFiles {
-		return nil, steward.Errorf(steward.CodeTooLarge, "a dataset manifest holds at most %d files, got %d", MaxDatasetFiles, len(files))
-	}
-	out := slices.Clone(files)
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	for i, f := range out {
-		if err := blob.ValidatePath(f.Path); err != nil {
-			return nil, steward.Errorf(steward.CodeInvalid, "files[%d]: %v", i, err).WithDetail("field", "files.path")
-		}
-		if i > 0 && out[i-1].Path == f.Path {
-			return nil, steward.Errorf(steward.CodeInvalid, "path %q appears twice in the manifest", f.Path).WithDetail("field", "files.path")
-		}
-		d, err := blob.ParseDigest(f.Digest)
-		if err != nil {
-			return nil, steward.Errorf(steward.CodeInvalid, "file %q: digest %q must be sha256:<64 hex characters>", f.Path, f.Digest).WithDetail("field", "files.digest")
-		}
-		out[i].Digest = string(d)
-		if f.Size < 0 {
-			return nil, steward.Errorf(steward.CodeInvalid, "file %q: size must not be negative", f.Path).WithDetail("field", "files.size")
-		}
-	}
-	return out, nil
+	return blob.CheckManifest(files, MaxDatasetFiles, "dataset manifest", fileFields)
 }
 
 // ParseDatasetRef reads "name@version" (version a number, or "latest"; a

@@ -1,11 +1,7 @@
 package registry
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/steward-registry/steward/internal/blob"
@@ -117,28 +113,16 @@ type VersionFilter struct {
 	RunID string
 }
 
+// fileFields points the shared manifest rules at a File's fields.
+func fileFields(f *File) (*string, *string, *int64) { return &f.Path, &f.Digest, &f.Size }
+
 // ValidateManifest checks every entry and returns the entries sorted by path.
 func ValidateManifest(files []File) ([]File, error) {
-	if len(files) > MaxFiles {
-		return nil, steward.Errorf(steward.CodeTooLarge, "a manifest holds at most %d files, got %d", MaxFiles, len(files))
+	out, err := blob.CheckManifest(files, MaxFiles, "manifest", fileFields)
+	if err != nil {
+		return nil, err
 	}
-	out := slices.Clone(files)
-	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	for i, f := range out {
-		if err := blob.ValidatePath(f.Path); err != nil {
-			return nil, steward.Errorf(steward.CodeInvalid, "files[%d]: %v", i, err).WithDetail("field", "files.path")
-		}
-		if i > 0 && out[i-1].Path == f.Path {
-			return nil, steward.Errorf(steward.CodeInvalid, "path %q appears twice in the manifest", f.Path).WithDetail("field", "files.path")
-		}
-		d, err := blob.ParseDigest(f.Digest)
-		if err != nil {
-			return nil, steward.Errorf(steward.CodeInvalid, "file %q: digest %q must be sha256:<64 hex characters>", f.Path, f.Digest).WithDetail("field", "files.digest")
-		}
-		out[i].Digest = string(d)
-		if f.Size < 0 {
-			return nil, steward.Errorf(steward.CodeInvalid, "file %q: size must not be negative", f.Path)
-		}
+	for _, f := range out {
 		if err := steward.ValidateValue("media_type", f.MediaType, 255); err != nil {
 			return nil, err
 		}
@@ -146,19 +130,8 @@ func ValidateManifest(files []File) ([]File, error) {
 	return out, nil
 }
 
-// ManifestDigest is the digest of a manifest: SHA-256 over lines
-// "<digest> <size> <path>\n" sorted by path. It depends only on content and
-// names, so it can be recomputed offline from a downloaded version, and an
-// approval bound to it breaks if any byte changes.
-func ManifestDigest(sorted []File) string {
-	h := sha256.New()
-	WriteManifestLines(h, sorted)
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
+// ManifestDigest is the digest of a manifest (blob.ManifestDigest).
+func ManifestDigest(sorted []File) string { return blob.ManifestDigest(sorted, fileFields) }
 
 // WriteManifestLines writes the canonical manifest text.
-func WriteManifestLines(w io.Writer, sorted []File) {
-	for _, f := range sorted {
-		fmt.Fprintf(w, "%s %d %s\n", f.Digest, f.Size, f.Path)
-	}
-}
+func WriteManifestLines(w io.Writer, sorted []File) { blob.WriteManifest(w, sorted, fileFields) }
