@@ -58,15 +58,11 @@ func (s *Service) RequestApproval(ctx context.Context, model string, version int
 		if !pol.guards(kind, target) || pol.Approvers == 0 {
 			return steward.Errorf(steward.CodeConflict, "the %s-risk policy needs no approval to move %q to %s: move it directly", tierName(tier), model, target)
 		}
-		open, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Status: RequestPending})
+		open, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Open: true})
 		if err != nil {
 			return err
 		}
-		approved, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Status: RequestApproved})
-		if err != nil {
-			return err
-		}
-		for _, o := range append(open, approved...) {
+		for _, o := range open {
 			if o.ManifestDigest == v.ManifestDigest {
 				return steward.Errorf(steward.CodeAlreadyExists, "request %s for version %d → %s is already %s", o.ID, version, target, o.Status).WithDetail("request_id", o.ID)
 			}

@@ -33,7 +33,9 @@ type RequestFilter struct {
 	Kind      string
 	Target    string
 	Status    string
-	Limit     int
+	// Open keeps requests still open: pending or approved.
+	Open  bool
+	Limit int
 }
 
 // GateWriter writes policies and requests.
@@ -172,12 +174,9 @@ func (s *Service) approvalsGate(ctx context.Context, r View, v *registry.Version
 			cands = append(cands, req)
 		}
 	} else {
-		for _, st := range []string{RequestApproved, RequestPending} {
-			rs, err := r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Status: st})
-			if err != nil {
-				return g, nil, err
-			}
-			cands = append(cands, rs...)
+		var err error
+		if cands, err = r.ListRequests(ctx, RequestFilter{VersionID: v.ID, Kind: kind, Target: target, Open: true}); err != nil {
+			return g, nil, err
 		}
 	}
 	if len(cands) == 0 {

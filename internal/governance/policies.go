@@ -245,8 +245,9 @@ func tierName(t RiskTier) string {
 	return string(t)
 }
 
-// encodePolicy is the stored form of a policy's gates.
-func encodePolicy(p *Policy) string {
+// EncodePolicy and DecodePolicy are the storage form of a policy: the JSON
+// of its gates (who changed it and when are columns of their own).
+func EncodePolicy(p *Policy) string {
 	b, _ := json.Marshal(struct {
 		Stages               []string    `json:"stages"`
 		Aliases              []string    `json:"aliases"`
@@ -258,9 +259,6 @@ func encodePolicy(p *Policy) string {
 	}{p.Stages, p.Aliases, p.RequireApprovedCard, p.RequireValidation, p.MetricThresholds, p.Approvers, p.IndependentApprovers})
 	return string(b)
 }
-
-// EncodePolicy and DecodePolicy are the storage form (JSON of the gates).
-func EncodePolicy(p *Policy) string { return encodePolicy(p) }
 
 // DecodePolicy reads a stored policy's gates into p.
 func DecodePolicy(s string, p *Policy) error {

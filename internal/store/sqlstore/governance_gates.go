@@ -95,6 +95,9 @@ func (c conn) ListRequests(ctx context.Context, f governance.RequestFilter) ([]*
 			args = append(args, cond.val)
 		}
 	}
+	if f.Open {
+		q += ` AND r.status IN ('pending', 'approved')`
+	}
 	q += ` ORDER BY r.created_at DESC, r.id DESC`
 	if f.Limit > 0 {
 		q += ` LIMIT ` + strconv.Itoa(f.Limit)
