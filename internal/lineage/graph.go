@@ -304,7 +304,7 @@ func (s *Service) GetNode(ctx context.Context, ref string) (*NodeDetail, error) 
 	return &NodeDetail{Node: n, Facets: fs}, nil
 }
 
-// ListNodes lists nodes by id.
+// ListNodes lists nodes in (type, key) order.
 func (s *Service) ListNodes(ctx context.Context, f NodeFilter, page steward.PageRequest) ([]*Node, string, error) {
 	if f.Type != "" {
 		if _, err := ParseNodeType(string(f.Type)); err != nil {

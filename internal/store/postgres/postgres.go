@@ -61,6 +61,7 @@ var Dialect = &sqlstore.Dialect{
 		}, nil
 	},
 	CaseInsensitiveLike: "ILIKE",
+	LateralProbe:        true,
 	ScanBinary:          scanBinary,
 	AuditInsert: fmt.Sprintf("SELECT steward_audit_insert(%d, %s)",
 		int64(appendLock), strings.TrimSuffix(strings.Repeat("?, ", 17), ", ")),

@@ -37,6 +37,13 @@ type Dialect struct {
 	// on the query that reads the CTE, which the database evaluates only as
 	// far as it is read.
 	RecursiveLimit bool
+	// LateralProbe says a list of keys is looked up through a LATERAL
+	// subquery, one index probe per key. PostgreSQL otherwise plans a join
+	// with a VALUES list from statistics, and on a table autovacuum has not
+	// analysed yet (a young or fast-growing one) it read a whole index range
+	// into a hash join per lookup. SQLite has no LATERAL and needs none: it
+	// plans from the unique index alone.
+	LateralProbe bool
 	// AuditInsert, if set, appends one event unsealed (no leaf or hash yet)
 	// in one statement and returns its seq; a sealer gives it its place in
 	// the chain after the commit (see sealer.go). It takes the append lock

@@ -75,7 +75,8 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 	}
 	// One statement finds every given node, whatever its type: a VALUES
 	// list joined to the (workspace, type, key) index (a row-value IN list
-	// would make SQLite scan the table).
+	// would make SQLite scan the table; see Dialect.LateralProbe for
+	// PostgreSQL).
 	lookup := func(keys []nk) error {
 		for start := 0; start < len(keys); start += 200 {
 			part := keys[start:min(start+200, len(keys))]
@@ -84,6 +85,13 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 				args = append(args, string(k.t), k.key)
 			}
 			args = append(args, ws)
+			values := `(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ") + `) v`
+			q := `SELECT n.id, n.type, n.key, n.created_at FROM ` + values +
+				` JOIN lineage_nodes n ON n.workspace = ? AND n.type = v.column1 AND n.key = v.column2`
+			if c.d.LateralProbe {
+				q = `SELECT n.id, n.type, n.key, n.created_at FROM ` + values + ` CROSS JOIN LATERAL (SELECT n.id, n.type, n.key, n.created_at
+					FROM lineage_nodes n WHERE n.workspace = ? AND n.type = v.column1 AND n.key = v.column2 LIMIT 1) n`
+			}
 			err := c.eachRow(ctx, func(s scanner) error {
 				var id, created int64
 				var t, key string
@@ -92,8 +100,7 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 				}
 				set(lineage.NodeType(t), key, id, created)
 				return nil
-			}, `SELECT n.id, n.type, n.key, n.created_at FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+
-				`) v JOIN lineage_nodes n ON n.workspace = ? AND n.type = v.column1 AND n.key = v.column2`, args...)
+			}, q, args...)
 			if err != nil {
 				return err
 			}
@@ -407,7 +414,7 @@ func (c conn) NodesByName(ctx context.Context, t lineage.NodeType, name string) 
 	return out, err
 }
 
-// ListNodes lists nodes in id order.
+// ListNodes lists nodes in (type, key) order.
 func (c conn) ListNodes(ctx context.Context, f lineage.NodeFilter, page steward.PageRequest) ([]*lineage.Node, string, error) {
 	limit, err := page.Limit()
 	if err != nil {
@@ -418,8 +425,9 @@ func (c conn) ListNodes(ctx context.Context, f lineage.NodeFilter, page steward.
 	if err != nil {
 		return nil, "", err
 	}
-	// Ordered by (type, id), the lineage_nodes_type index order, so a page
-	// is an index range on both backends whatever the filters.
+	// Ordered by (type, key), the order of the unique (workspace, type, key)
+	// index, so a page is an index range on both backends whatever the
+	// filters (a name filter reads that name's few nodes and sorts them).
 	q, args := `SELECT `+nodeCols+` FROM lineage_nodes n WHERE n.workspace = ?`, []any{steward.WorkspaceFrom(ctx)}
 	if f.Type != "" {
 		q, args = q+` AND n.type = ?`, append(args, string(f.Type))
@@ -431,18 +439,14 @@ func (c conn) ListNodes(ctx context.Context, f lineage.NodeFilter, page steward.
 		q, args = q+` AND n.key >= ? AND n.key < ?`, append(args, f.KeyPrefix, f.KeyPrefix+"\U0010FFFF")
 	}
 	if after != nil {
-		id, err := strconv.ParseInt(after[1], 10, 64)
-		if err != nil {
-			return nil, "", steward.Errorf(steward.CodeInvalid, "page_token is not valid")
-		}
-		q, args = q+` AND (n.type > ? OR (n.type = ? AND n.id > ?))`, append(args, after[0], after[0], id)
+		q, args = q+` AND (n.type > ? OR (n.type = ? AND n.key > ?))`, append(args, after[0], after[0], after[1])
 	}
 	var out []*lineage.Node
 	err = c.eachRow(ctx, func(s scanner) error {
 		n, err := scanNode(s)
 		out = append(out, n)
 		return err
-	}, q+` ORDER BY n.type, n.id LIMIT ?`, append(args, limit+1)...)
+	}, q+` ORDER BY n.type, n.key LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -450,7 +454,7 @@ func (c conn) ListNodes(ctx context.Context, f lineage.NodeFilter, page steward.
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = steward.EncodePageToken(fp, string(last.Type), strconv.FormatInt(last.ID, 10))
+		next = steward.EncodePageToken(fp, string(last.Type), last.Key)
 	}
 	return out, next, nil
 }
