@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -62,9 +61,10 @@ var Dialect = &sqlstore.Dialect{
 	},
 	CaseInsensitiveLike: "ILIKE",
 	LateralProbe:        true,
+	ArrayInsert:         true,
 	ScanBinary:          scanBinary,
-	AuditInsert: fmt.Sprintf("SELECT steward_audit_insert(%d, %s)",
-		int64(appendLock), strings.TrimSuffix(strings.Repeat("?, ", 17), ", ")),
+	AuditInsert: fmt.Sprintf("SELECT * FROM steward_audit_insert_many(%d, %s)",
+		int64(appendLock), sqlstore.AuditArrayParams()),
 	AuditBarrier:     fmt.Sprintf("SELECT steward_audit_barrier(%d)", int64(appendLock)),
 	AuditSealLock:    fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(sealLock)),
 	AuditSealTryLock: fmt.Sprintf("SELECT pg_try_advisory_xact_lock(%d)", int64(sealLock)),

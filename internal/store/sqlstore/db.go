@@ -44,12 +44,16 @@ type Dialect struct {
 	// into a hash join per lookup. SQLite has no LATERAL and needs none: it
 	// plans from the unique index alone.
 	LateralProbe bool
-	// AuditInsert, if set, appends one event unsealed (no leaf or hash yet)
-	// in one statement and returns its seq; a sealer gives it its place in
-	// the chain after the commit (see sealer.go). It takes the append lock
-	// in shared mode first and holds it until the transaction ends. Its
-	// arguments are the event's columns, workspace through after. Without
-	// it (SQLite: one writer) events are sealed in the writer before commit.
+	// ArrayInsert says a multi-row INSERT is sent as one statement with an
+	// array per column (see bulk).
+	ArrayInsert bool
+	// AuditInsert, if set, appends events unsealed (no leaf or hash yet)
+	// in one statement and returns their seqs, in order; a sealer gives
+	// them their places in the chain after the commit (see sealer.go). It
+	// takes the append lock in shared mode first and holds it until the
+	// transaction ends. Its arguments are arrays of the events' columns,
+	// workspace through after (auditColumns). Without it (SQLite: one
+	// writer) events are sealed in the writer before commit.
 	AuditInsert string
 	// AuditBarrier, run outside any transaction, waits until no writer
 	// holds the append lock and returns the largest seq then committed:

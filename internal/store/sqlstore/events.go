@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,15 @@ func nullJSON(b []byte) any {
 	}
 	return string(b)
 }
+
+// auditColumns are the PostgreSQL types of the columns, workspace through
+// after, that Dialect.AuditInsert takes as arrays.
+var auditColumns = []string{"text", "bigint", "text", "text", "text", "text", "text", "text",
+	"text", "text", "text", "text", "text", "text", "text", "text", "text"}
+
+// AuditArrayParams is the parameter list, "?::text[], ?::bigint[], ...",
+// that Dialect.AuditInsert takes.
+func AuditArrayParams() string { return arrayParams(auditColumns) }
 
 // AppendEvent queues a domain event in the current transaction. The
 // transaction inserts its events as its last statements (see flushEvents),
@@ -47,7 +57,8 @@ func (t *Tx) FlushEvents(ctx context.Context) error { return t.flushEvents(ctx) 
 
 // flushEvents inserts the transaction's queued events.
 //
-// On PostgreSQL (Dialect.AuditInsert) each event is inserted unsealed, under
+// On PostgreSQL (Dialect.AuditInsert) the events are inserted unsealed, in
+// one statement, under
 // the append lock held in shared mode until the transaction ends: writers
 // do not wait for each other, and their commits share WAL flushes. The
 // sealer orders them later (sealer.go). The lock is taken last, so it is
@@ -67,14 +78,34 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 	pending := t.pending
 	t.pending = nil
 	if t.d.AuditInsert != "" {
+		args := make([]any, 0, len(auditColumns)*len(pending))
 		for _, e := range pending {
-			if err := t.row(ctx, t.d.AuditInsert,
-				e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
+			args = append(args, e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
 				e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
-				nullJSON(e.Before), nullJSON(e.After)).Scan(&e.Seq); err != nil {
-				return fmt.Errorf("append event: %w", t.wrap(err))
-			}
-			e.Leaf, e.Hash = -1, nil
+				nullJSON(e.Before), nullJSON(e.After))
+		}
+		cols, err := pgColumns(auditColumns, args)
+		if err != nil {
+			return fmt.Errorf("append event: %w", err)
+		}
+		var seqs []int64
+		err = t.eachRow(ctx, func(s scanner) error {
+			var seq int64
+			err := s.Scan(&seq)
+			seqs = append(seqs, seq)
+			return err
+		}, t.d.AuditInsert, cols...)
+		if err != nil {
+			return fmt.Errorf("append event: %w", err)
+		}
+		if len(seqs) != len(pending) {
+			return fmt.Errorf("append event: %d seqs for %d events", len(seqs), len(pending))
+		}
+		// Drawn in the order of the rows; sorted in case the rows came back
+		// in another.
+		slices.Sort(seqs)
+		for i, e := range pending {
+			e.Seq, e.Leaf, e.Hash = seqs[i], -1, nil
 		}
 		t.unsealed = true
 		return nil

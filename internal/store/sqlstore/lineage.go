@@ -35,6 +35,31 @@ func scanNode(s scanner, extra ...any) (*lineage.Node, error) {
 // backends' limits on bound parameters.
 const idChunk = 1000
 
+// The multi-row inserts of OpenLineage ingestion (see bulk).
+var (
+	insertNodes = bulk{
+		head:  `INSERT INTO lineage_nodes (workspace, type, key, name, object_id, attrs, created_at)`,
+		types: []string{"text", "text", "text", "text", "text", "text", "bigint"},
+		tail:  `ON CONFLICT (workspace, type, key) DO NOTHING RETURNING id, type, key, created_at`,
+	}
+	insertEdges = bulk{
+		head:  `INSERT INTO lineage_edges (src, dst, type, label, created_at)`,
+		types: []string{"bigint", "bigint", "text", "text", "bigint"},
+		tail:  `ON CONFLICT (src, dst, type) DO NOTHING RETURNING src, dst, type, label, created_at`,
+	}
+	upsertFacets = bulk{
+		head:  `INSERT INTO lineage_facets (node_id, name, value, event_time)`,
+		types: []string{"bigint", "text", "text", "bigint"},
+		tail: `ON CONFLICT (node_id, name) DO UPDATE SET value = excluded.value, event_time = excluded.event_time
+			WHERE lineage_facets.event_time <= excluded.event_time AND lineage_facets.value <> excluded.value`,
+	}
+	insertOpenLineage = bulk{
+		head:  `INSERT INTO openlineage_events (workspace, digest, kind, event_type, event_time, job, run_id, body, received_at)`,
+		types: []string{"text", "text", "text", "text", "bigint", "text", "text", "text", "bigint"},
+		tail:  `ON CONFLICT (workspace, digest) DO NOTHING RETURNING digest`,
+	}
+)
+
 // FindNodes sets the ID and CreatedAt of the given nodes that exist.
 func (c conn) FindNodes(ctx context.Context, nodes []*lineage.Node) error {
 	return c.ensureNodes(ctx, nodes, false)
@@ -130,32 +155,26 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 	// wait for each other's keys in one order, and cannot deadlock.
 	slices.SortFunc(missing, func(a, b nk) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.key, b.key)) })
 	now := nowMillis()
-	start := 0
-	for _, size := range chunkSizes(len(missing)) {
-		part := missing[start : start+size]
-		start += size
-		args := make([]any, 0, 7*len(part))
-		for _, k := range part {
-			n := byKey[k][0]
-			attrs := string(n.Attrs)
-			if attrs == "" {
-				attrs = "{}"
-			}
-			args = append(args, ws, string(n.Type), n.Key, n.Name, n.ObjectID, attrs, now)
+	args := make([]any, 0, 7*len(missing))
+	for _, k := range missing {
+		n := byKey[k][0]
+		attrs := string(n.Attrs)
+		if attrs == "" {
+			attrs = "{}"
 		}
-		err := c.eachRow(ctx, func(s scanner) error {
-			var id, created int64
-			var t, key string
-			if err := s.Scan(&id, &t, &key, &created); err != nil {
-				return err
-			}
-			set(lineage.NodeType(t), key, id, created)
-			return nil
-		}, `INSERT INTO lineage_nodes (workspace, type, key, name, object_id, attrs, created_at) VALUES `+rows(len(part), 7)+
-			` ON CONFLICT (workspace, type, key) DO NOTHING RETURNING id, type, key, created_at`, args...)
-		if err != nil {
+		args = append(args, ws, string(n.Type), n.Key, n.Name, n.ObjectID, attrs, now)
+	}
+	err := insertNodes.run(ctx, c, args, func(s scanner) error {
+		var id, created int64
+		var t, key string
+		if err := s.Scan(&id, &t, &key, &created); err != nil {
 			return err
 		}
+		set(lineage.NodeType(t), key, id, created)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// A concurrent transaction (PostgreSQL) may have created some of them
 	// first: DO NOTHING returned no id for those, so read them.
@@ -217,24 +236,15 @@ func (c conn) NewEdges(ctx context.Context, edges []lineage.Edge) ([]lineage.Edg
 		args = append(args, e.From, e.To, string(e.Type), e.Label, created)
 	}
 	var added []lineage.Edge
-	start := 0
-	for _, size := range chunkSizes(len(args) / 5) {
-		part := args[start : start+5*size]
-		start += 5 * size
-		err := c.eachRow(ctx, func(s scanner) error {
-			var e lineage.Edge
-			if err := s.Scan(&e.From, &e.To, &e.Type, &e.Label, &e.CreatedAt); err != nil {
-				return err
-			}
-			added = append(added, e)
-			return nil
-		}, `INSERT INTO lineage_edges (src, dst, type, label, created_at) VALUES `+rows(size, 5)+
-			` ON CONFLICT (src, dst, type) DO NOTHING RETURNING src, dst, type, label, created_at`, part...)
-		if err != nil {
-			return added, err
+	err := insertEdges.run(ctx, c, args, func(s scanner) error {
+		var e lineage.Edge
+		if err := s.Scan(&e.From, &e.To, &e.Type, &e.Label, &e.CreatedAt); err != nil {
+			return err
 		}
-	}
-	return added, nil
+		added = append(added, e)
+		return nil
+	})
+	return added, err
 }
 
 // SetNodeAttrs replaces a node's attributes (deployments: what they serve).
@@ -278,31 +288,7 @@ func (c conn) PutFacets(ctx context.Context, facets []lineage.Facet) error {
 		f := facets[i]
 		args = append(args, f.NodeID, f.Name, string(f.Value), f.EventTime)
 	}
-	start := 0
-	for _, size := range chunkSizes(len(args) / 4) {
-		part := args[start : start+4*size]
-		start += 4 * size
-		if _, err := c.exec(ctx, `INSERT INTO lineage_facets (node_id, name, value, event_time) VALUES `+rows(size, 4)+
-			` ON CONFLICT (node_id, name) DO UPDATE SET value = excluded.value, event_time = excluded.event_time
-			WHERE lineage_facets.event_time <= excluded.event_time AND lineage_facets.value <> excluded.value`, part...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// chunkSizes splits n rows into statements of 100, 10 and 1 rows. Each
-// table then has three INSERT texts, which a group-commit transaction
-// prepares once each for all its callers, instead of one text per row
-// count: pure-Go SQLite spent a fifth of ingestion's CPU parsing them.
-func chunkSizes(n int) []int {
-	var out []int
-	for _, size := range []int{100, 10, 1} {
-		for ; n >= size; n -= size {
-			out = append(out, size)
-		}
-	}
-	return out
+	return upsertFacets.run(ctx, c, args, nil)
 }
 
 // RecordOpenLineage stores events unless their digest is there already
@@ -313,26 +299,20 @@ func (c conn) RecordOpenLineage(ctx context.Context, evs []*lineage.StoredEvent)
 	// By digest, so two batches sharing events cannot deadlock.
 	sorted := slices.Clone(evs)
 	slices.SortFunc(sorted, func(a, b *lineage.StoredEvent) int { return cmp.Compare(a.Digest, b.Digest) })
-	start := 0
-	for _, size := range chunkSizes(len(sorted)) {
-		part := sorted[start : start+size]
-		start += size
-		args := make([]any, 0, 9*size)
-		for _, ev := range part {
-			args = append(args, ws, ev.Digest, ev.Kind, ev.EventType, ev.EventTime, ev.Job, ev.RunID, string(ev.Body), ev.ReceivedAt)
+	args := make([]any, 0, 9*len(sorted))
+	for _, ev := range sorted {
+		args = append(args, ws, ev.Digest, ev.Kind, ev.EventType, ev.EventTime, ev.Job, ev.RunID, string(ev.Body), ev.ReceivedAt)
+	}
+	err := insertOpenLineage.run(ctx, c, args, func(s scanner) error {
+		var d string
+		if err := s.Scan(&d); err != nil {
+			return err
 		}
-		err := c.eachRow(ctx, func(s scanner) error {
-			var d string
-			if err := s.Scan(&d); err != nil {
-				return err
-			}
-			fresh[d] = true
-			return nil
-		}, `INSERT INTO openlineage_events (workspace, digest, kind, event_type, event_time, job, run_id, body, received_at)
-			VALUES `+rows(size, 9)+` ON CONFLICT (workspace, digest) DO NOTHING RETURNING digest`, args...)
-		if err != nil {
-			return nil, err
-		}
+		fresh[d] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]bool, len(evs))
 	for i, ev := range evs {
