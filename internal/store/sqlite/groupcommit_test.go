@@ -179,3 +179,62 @@ func TestGroupCommitAuditChain(t *testing.T) {
 		t.Fatalf("chain after group commits with rollbacks: %d events, want %d; %+v", r.Events, want, r)
 	}
 }
+
+// TestCheckpointerKeepsWALSmall writes 16 MB in rounds. The writer never
+// checkpoints (wal_autocheckpoint=0), so without the checkpointer the pages
+// would stay in the WAL file; with it, they reach the database file, and a
+// complete checkpoint between rounds lets each round start the WAL over.
+func TestCheckpointerKeepsWALSmall(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/steward.db"
+	db, err := sqlite.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var auto int
+	if err := db.Write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil {
+		t.Fatal(err)
+	}
+	if auto != 0 {
+		t.Fatalf("writer wal_autocheckpoint=%d, want 0 (the checkpointer does it)", auto)
+	}
+	if _, err := db.Write.Exec(`CREATE TABLE scratch (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	const rounds, perRound = 16, 1 << 20
+	for done := range rounds {
+		if _, err := db.Write.Exec(`INSERT INTO scratch SELECT randomblob(4096) FROM generate_series(1, ?)`, perRound/4096); err != nil {
+			// Older SQLite builds lack generate_series: a recursive CTE instead.
+			if _, err := db.Write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+				INSERT INTO scratch SELECT randomblob(4096) FROM n`, perRound/4096); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Only a checkpoint writes pages into the database file: wait for
+		// this round to arrive there (the checkpointer runs every 100 ms;
+		// the deadline is only for a checkpointer that never runs).
+		want := int64(done+1) * perRound
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Size() >= want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the database file holds %d bytes, want at least %d: nothing checkpointed the WAL", done, st.Size(), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	st, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > rounds*perRound/2 {
+		t.Fatalf("WAL is %d bytes after %d rounds of %d: nothing checkpointed it", st.Size(), rounds, perRound)
+	}
+}

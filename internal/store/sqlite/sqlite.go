@@ -43,7 +43,7 @@ var Dialect = &sqlstore.Dialect{
 	RecursiveLimit:      true,
 }
 
-func dsn(path string, txlock string) string {
+func dsn(path string, txlock string, pragmas ...string) string {
 	q := url.Values{}
 	// temp_store(MEMORY) keeps statement journals in memory: group commit
 	// gives each caller a SAVEPOINT, whose journal SQLite otherwise writes
@@ -55,7 +55,7 @@ func dsn(path string, txlock string) string {
 	// connection's own 2 MB cache: on a 400 MB database (100,000 runs) that
 	// was about 40 % of a search's CPU under concurrent load. Writes still
 	// go through the WAL with write(); only reads use the mapping.
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)", "mmap_size(1073741824)"} {
+	for _, p := range append([]string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)", "mmap_size(1073741824)"}, pragmas...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
@@ -76,7 +76,8 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	// One writer connection: SQLite allows one writer at a time anyway, and
 	// BEGIN IMMEDIATE makes a transaction take the write lock up front instead
 	// of failing with SQLITE_BUSY when it first writes.
-	write, err := sql.Open("sqlite", dsn(path, "immediate"))
+	// The writer does not checkpoint; the checkpointer does, beside it.
+	write, err := sql.Open("sqlite", dsn(path, "immediate", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -104,6 +105,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 		db.Close()
 		return nil, err
 	}
+	ckpt, err := startCheckpointer(path, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.OnClose(ckpt.close)
 	// Concurrent writers share commits: one fsync serves a whole batch.
 	db.EnableGroupCommit(GroupCommitBatch)
 	db.CacheReadStatements()

@@ -212,7 +212,12 @@ type DB struct {
 	group   *groupCommit
 	tip     *tipCache
 	sealer  *sealer // nil unless StartSealer ran
+	closers []func() error
 }
+
+// OnClose has Close run fn before it closes the pools (a dialect's
+// background work on the same database).
+func (db *DB) OnClose(fn func() error) { db.closers = append(db.closers, fn) }
 
 // CacheReadStatements makes reads on the read pool use prepared statements
 // kept for the life of the pool (see stmtCache). For SQLite: pgx already
@@ -241,7 +246,11 @@ func (db *DB) Close() error {
 	if db.conn.stmts != nil {
 		db.conn.stmts.close()
 	}
-	err := db.Write.Close()
+	var err error
+	for _, fn := range db.closers {
+		err = errors.Join(err, fn())
+	}
+	err = errors.Join(err, db.Write.Close())
 	if db.Read != db.Write {
 		err = errors.Join(err, db.Read.Close())
 	}
