@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-registry/steward/internal/lineage/lineagetest"
 	"github.com/steward-registry/steward/internal/steward"
@@ -144,5 +145,26 @@ func TestParseOpenLineageLimits(t *testing.T) {
 	}
 	if _, err := ParseOpenLineage([]byte(`{} {}`)); steward.ErrorCode(err) != steward.CodeInvalid {
 		t.Fatalf("two values: %v, want invalid_argument", err)
+	}
+}
+
+// The audit record of an ingested event kept the JSON it had as a map, so
+// records before and after the change read alike.
+func TestOLAuditMarshalsAsTheMapDid(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 15, 0, 123000000, time.UTC)
+	a := olAudit{Kind: KindRunEvent, EventType: "COMPLETE", EventTime: at, Producer: "https://p", Job: "ns/job",
+		RunID: "0193f0a2-8c7e-7c66-9a3b-5d3c2a1b0f00", Nodes: 4, EdgesAdded: 3}
+	m := map[string]any{"kind": a.Kind, "event_type": a.EventType, "event_time": a.EventTime, "producer": a.Producer,
+		"job": a.Job, "run_id": a.RunID, "nodes": a.Nodes, "edges_added": a.EdgesAdded}
+	got, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("struct %s\nmap    %s", got, want)
 	}
 }
