@@ -168,3 +168,20 @@ func TestOLAuditMarshalsAsTheMapDid(t *testing.T) {
 		t.Fatalf("struct %s\nmap    %s", got, want)
 	}
 }
+
+// BenchmarkParseOpenLineage: validation, canonical JSON and digest of
+// realistic events, the CPU each ingested event costs before any SQL.
+func BenchmarkParseOpenLineage(b *testing.B) {
+	for _, name := range []string{"airflow-complete", "spark-complete", "dbt-complete"} {
+		body := lineagetest.ByName(name)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseOpenLineage(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
