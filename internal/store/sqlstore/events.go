@@ -29,6 +29,15 @@ func nullJSON(b []byte) any {
 var auditColumns = []string{"text", "bigint", "text", "text", "text", "text", "text", "text",
 	"text", "text", "text", "text", "text", "text", "text", "text", "text"}
 
+// insertSealedEvents appends events with their leaves (SQLite: the writer
+// seals). The types are unused: SQLite takes rows, not arrays.
+var insertSealedEvents = bulk{
+	head: `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
+		action, object_type, object_id, outcome, before_digest, after_digest, changed, before, after, leaf, hash, tree)`,
+	types: append(slices.Clone(auditColumns), "bigint", "bytea", "bytea"),
+	tail:  `RETURNING seq`,
+}
+
 // AuditArrayParams is the parameter list, "?::text[], ?::bigint[], ...",
 // that Dialect.AuditInsert takes.
 func AuditArrayParams() string { return arrayParams(auditColumns) }
@@ -129,6 +138,7 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 		}
 		reader = c.reader(reader)
 	}
+	args := make([]any, 0, 20*len(pending))
 	for _, e := range pending {
 		chain := audit.NewChain(size, last, reader)
 		tree, err := chain.Append(e)
@@ -139,14 +149,28 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 			c.extend(size, last, chain)
 		}
 		size, last = chain.Size(), chain.Last()
-		if err := t.row(ctx, `INSERT INTO events (workspace, time, actor_id, actor_kind, auth_method, request_id, remote_ip, user_agent,
-			action, object_type, object_id, outcome, before_digest, after_digest, changed, before, after, leaf, hash, tree)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
+		args = append(args, e.Workspace, e.Time, e.ActorID, e.ActorKind, e.AuthMethod, e.RequestID, e.RemoteIP, e.UserAgent,
 			e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.BeforeDigest, e.AfterDigest, strings.Join(e.Changed, ","),
-			nullJSON(e.Before), nullJSON(e.After), e.Leaf, e.Hash, nullBytes(tree)).Scan(&e.Seq); err != nil {
-			return fmt.Errorf("append event: %w", t.wrap(err))
-		}
+			nullJSON(e.Before), nullJSON(e.After), e.Leaf, e.Hash, nullBytes(tree))
+	}
+	// One statement per 100, 10 or 1 events (see bulk); rows, and so seqs,
+	// in the order of the chain.
+	seqs := make([]int64, 0, len(pending))
+	err := insertSealedEvents.run(ctx, t.conn, args, func(s scanner) error {
+		var seq int64
+		err := s.Scan(&seq)
+		seqs = append(seqs, seq)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	if len(seqs) != len(pending) {
+		return fmt.Errorf("append event: %d seqs for %d events", len(seqs), len(pending))
+	}
+	slices.Sort(seqs)
+	for i, e := range pending {
+		e.Seq = seqs[i]
 	}
 	t.tipKnown, t.tipSize, t.tipLast = true, size, last
 	return nil
