@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -24,10 +25,11 @@ const checkpointEvery = 100 * time.Millisecond
 // as 100 ms of writes. Closing the database (the last connection) checkpoints
 // what is left.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done chan struct{}
-	log  *slog.Logger
+	db       *sql.DB
+	stop     chan struct{}
+	done     chan struct{}
+	log      *slog.Logger
+	stopOnce sync.Once
 }
 
 func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
@@ -86,8 +88,9 @@ func (c *checkpointer) warn(err error) {
 	}
 }
 
+// close stops the loop; closing the database twice is allowed.
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.stopOnce.Do(func() { close(c.stop) })
 	<-c.done
 	return c.db.Close()
 }

@@ -346,20 +346,6 @@ func placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
-// insertRows runs prefix + "(?, ...), (?, ...)" + suffix over args, which
-// holds width values per row, in statements of at most 100 rows: a large
-// batch costs a few round trips, not one per row.
-func (c conn) insertRows(ctx context.Context, prefix string, width int, args []any, suffix string) error {
-	const chunk = 100
-	for start := 0; start < len(args); start += chunk * width {
-		part := args[start:min(start+chunk*width, len(args))]
-		if _, err := c.exec(ctx, prefix+rows(len(part)/width, width)+suffix, part...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // rows returns "(?, ?), (?, ?)" for n rows of width values.
 func rows(n, width int) string {
 	row := "(" + placeholders(width) + ")"

@@ -35,7 +35,7 @@ func scanNode(s scanner, extra ...any) (*lineage.Node, error) {
 // backends' limits on bound parameters.
 const idChunk = 1000
 
-// The multi-row inserts of OpenLineage ingestion (see bulk).
+// The multi-row inserts of the lineage store (see bulk).
 var (
 	insertNodes = bulk{
 		head:  `INSERT INTO lineage_nodes (workspace, type, key, name, object_id, attrs, created_at)`,
@@ -52,6 +52,14 @@ var (
 		types: []string{"bigint", "text", "text", "bigint"},
 		tail: `ON CONFLICT (node_id, name) DO UPDATE SET value = excluded.value, event_time = excluded.event_time
 			WHERE lineage_facets.event_time <= excluded.event_time AND lineage_facets.value <> excluded.value`,
+	}
+	insertDatasetFiles = bulk{
+		head:  `INSERT INTO dataset_files (version_id, path, digest, size)`,
+		types: []string{"text", "text", "text", "bigint"},
+	}
+	insertDependencies = bulk{
+		head:  `INSERT INTO run_dependencies (run_id, ecosystem, name, version)`,
+		types: []string{"text", "text", "text", "text"},
 	}
 	insertOpenLineage = bulk{
 		head:  `INSERT INTO openlineage_events (workspace, digest, kind, event_type, event_time, job, run_id, body, received_at)`,
@@ -753,7 +761,7 @@ func (c conn) CreateDatasetVersion(ctx context.Context, d *lineage.DatasetVersio
 	for _, f := range files {
 		args = append(args, d.ID, f.Path, f.Digest, f.Size)
 	}
-	return c.insertRows(ctx, `INSERT INTO dataset_files (version_id, path, digest, size) VALUES `, 4, args, "")
+	return insertDatasetFiles.run(ctx, c, args, nil)
 }
 
 // GetDatasetVersion returns one version (without files).
@@ -924,5 +932,5 @@ func (c conn) PutRunEnvironment(ctx context.Context, runID string, env *lineage.
 	for _, d := range env.Dependencies {
 		args = append(args, runID, d.Ecosystem, d.Name, d.Version)
 	}
-	return c.insertRows(ctx, `INSERT INTO run_dependencies (run_id, ecosystem, name, version) VALUES `, 4, args, "")
+	return insertDependencies.run(ctx, c, args, nil)
 }

@@ -502,6 +502,12 @@ func (c conn) ListFiles(ctx context.Context, versionID string) ([]registry.File,
 	return out, err
 }
 
+// insertVersionFiles writes a version's manifest (see bulk).
+var insertVersionFiles = bulk{
+	head:  `INSERT INTO version_files (version_id, path, digest, size, media_type)`,
+	types: []string{"text", "text", "text", "bigint", "text"},
+}
+
 func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []registry.File) error {
 	if _, err := c.exec(ctx, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id, run_link,
 		manifest_digest, file_count, total_size, stage, status, status_message, created_by, created_at, updated_at, revision)
@@ -514,7 +520,7 @@ func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []re
 	for _, f := range files {
 		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args, "")
+	return insertVersionFiles.run(ctx, c, args, nil)
 }
 
 func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {
@@ -546,7 +552,7 @@ func (c conn) ReplaceFiles(ctx context.Context, v *registry.Version, files []reg
 	for _, f := range files {
 		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return c.insertRows(ctx, `INSERT INTO version_files (version_id, path, digest, size, media_type) VALUES `, 5, args, "")
+	return insertVersionFiles.run(ctx, c, args, nil)
 }
 
 func (c conn) DeleteVersion(ctx context.Context, id string) error {

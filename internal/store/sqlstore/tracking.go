@@ -373,28 +373,23 @@ func (c conn) UpdateRun(ctx context.Context, r *tracking.Run, prev int64) error 
 // back. On PostgreSQL a concurrent transaction inserting the same key makes
 // the insert wait for it, and the read then sees its value.
 func (c conn) InsertParams(ctx context.Context, runID string, ps []tracking.Param) (map[string]string, error) {
-	const chunk = 100
+	args := make([]any, 0, len(ps)*3)
+	for _, p := range ps {
+		args = append(args, runID, p.Key, p.Value)
+	}
+	inserted := make(map[string]bool, len(ps))
+	if err := insertParams.run(ctx, c, args, func(s scanner) error {
+		var k string
+		err := s.Scan(&k)
+		inserted[k] = true
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	var dup []string
-	for start := 0; start < len(ps); start += chunk {
-		part := ps[start:min(start+chunk, len(ps))]
-		args := make([]any, 0, len(part)*3)
-		for _, p := range part {
-			args = append(args, runID, p.Key, p.Value)
-		}
-		inserted := make(map[string]bool, len(part))
-		if err := c.eachRow(ctx, func(s scanner) error {
-			var k string
-			err := s.Scan(&k)
-			inserted[k] = true
-			return err
-		}, `INSERT INTO run_params (run_id, key, value) VALUES `+rows(len(part), 3)+
-			` ON CONFLICT (run_id, key) DO NOTHING RETURNING key`, args...); err != nil {
-			return nil, err
-		}
-		for _, p := range part {
-			if !inserted[p.Key] {
-				dup = append(dup, p.Key)
-			}
+	for _, p := range ps {
+		if !inserted[p.Key] {
+			dup = append(dup, p.Key)
 		}
 	}
 	return c.paramsOf(ctx, runID, dup)
@@ -433,8 +428,7 @@ func (c conn) SetRunTags(ctx context.Context, runID string, tags []tracking.Para
 	for _, t := range tags {
 		args = append(args, runID, t.Key, t.Value)
 	}
-	return c.insertRows(ctx, `INSERT INTO run_tags (run_id, key, value) VALUES `, 3, args,
-		` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`)
+	return upsertRunTags.run(ctx, c, args, nil)
 }
 
 func (c conn) DeleteRunTag(ctx context.Context, runID, key string) error {
@@ -466,7 +460,7 @@ func (c conn) InsertMetrics(ctx context.Context, run *tracking.Run, ms []trackin
 			latest[m.Key] = m
 		}
 	}
-	if err := c.insertRows(ctx, `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES `, 6, args, ""); err != nil {
+	if err := insertMetrics.run(ctx, c, args, nil); err != nil {
 		return err
 	}
 	args = args[:0]
@@ -477,12 +471,35 @@ func (c conn) InsertMetrics(ctx context.Context, run *tracking.Run, ms []trackin
 	}
 	// Keys are distinct, so no row is upserted twice in one statement
 	// (which PostgreSQL rejects).
-	return c.insertRows(ctx, `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step) VALUES `, 7, args,
-		` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
+	return upsertLatestMetrics.run(ctx, c, args, nil)
+}
+
+// The multi-row writes of MLflow's log-batch (see bulk: one statement per
+// table on PostgreSQL).
+var (
+	insertParams = bulk{
+		head:  `INSERT INTO run_params (run_id, key, value)`,
+		types: []string{"text", "text", "text"},
+		tail:  `ON CONFLICT (run_id, key) DO NOTHING RETURNING key`,
+	}
+	upsertRunTags = bulk{
+		head:  `INSERT INTO run_tags (run_id, key, value)`,
+		types: []string{"text", "text", "text"},
+		tail:  `ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
+	}
+	insertMetrics = bulk{
+		head:  `INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step)`,
+		types: []string{"text", "text", "double precision", "bigint", "bigint", "bigint"},
+	}
+	upsertLatestMetrics = bulk{
+		head:  `INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step)`,
+		types: []string{"text", "bigint", "text", "double precision", "bigint", "bigint", "bigint"},
+		tail: `ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
 			WHERE excluded.step > latest_metrics.step
 			   OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
-			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`)
-}
+			   OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)`,
+	}
+)
 
 // storedValue is how a metric value is stored: NaN as 0 plus a flag.
 func storedValue(f tracking.Float) (float64, int) {
