@@ -106,59 +106,39 @@ func pgColumns(types []string, args []any) ([]any, error) {
 // pgColumn gathers column j of rows of width values into a typed slice
 // that the PostgreSQL driver sends as an array of t. A nil value is NULL.
 func pgColumn(t string, args []any, j, width int) (any, error) {
-	n := len(args) / width
 	switch t {
 	case "bigint":
-		out := make([]*int64, n)
-		for i := range n {
-			switch v := args[i*width+j].(type) {
-			case nil:
+		return gather(t, args, j, width, func(v any) (int64, bool) {
+			switch x := v.(type) {
 			case int64:
-				out[i] = &v
+				return x, true
 			case int:
-				x := int64(v)
-				out[i] = &x
-			default:
-				return nil, fmt.Errorf("column %d: %T is not a bigint", j, v)
+				return int64(x), true
 			}
-		}
-		return out, nil
+			return 0, false
+		})
 	case "text":
-		out := make([]*string, n)
-		for i := range n {
-			switch v := args[i*width+j].(type) {
-			case nil:
-			case string:
-				out[i] = &v
-			default:
-				return nil, fmt.Errorf("column %d: %T is not text", j, v)
-			}
-		}
-		return out, nil
+		return gather(t, args, j, width, func(v any) (string, bool) { x, ok := v.(string); return x, ok })
 	case "double precision":
-		out := make([]*float64, n)
-		for i := range n {
-			switch v := args[i*width+j].(type) {
-			case nil:
-			case float64:
-				out[i] = &v
-			default:
-				return nil, fmt.Errorf("column %d: %T is not a double", j, v)
-			}
-		}
-		return out, nil
+		return gather(t, args, j, width, func(v any) (float64, bool) { x, ok := v.(float64); return x, ok })
 	case "boolean":
-		out := make([]*bool, n)
-		for i := range n {
-			switch v := args[i*width+j].(type) {
-			case nil:
-			case bool:
-				out[i] = &v
-			default:
-				return nil, fmt.Errorf("column %d: %T is not a boolean", j, v)
-			}
-		}
-		return out, nil
+		return gather(t, args, j, width, func(v any) (bool, bool) { x, ok := v.(bool); return x, ok })
 	}
 	return nil, fmt.Errorf("column %d: no array for type %q", j, t)
+}
+
+func gather[T any](t string, args []any, j, width int, conv func(any) (T, bool)) ([]*T, error) {
+	out := make([]*T, len(args)/width)
+	for i := range out {
+		v := args[i*width+j]
+		if v == nil {
+			continue
+		}
+		x, ok := conv(v)
+		if !ok {
+			return nil, fmt.Errorf("column %d: %T is not %s", j, v, t)
+		}
+		out[i] = &x
+	}
+	return out, nil
 }

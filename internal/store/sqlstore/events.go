@@ -97,22 +97,12 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("append event: %w", err)
 		}
-		var seqs []int64
-		err = t.eachRow(ctx, func(s scanner) error {
-			var seq int64
-			err := s.Scan(&seq)
-			seqs = append(seqs, seq)
-			return err
-		}, t.d.AuditInsert, cols...)
+		seqs, err := appendedSeqs(len(pending), func(scan func(scanner) error) error {
+			return t.eachRow(ctx, scan, t.d.AuditInsert, cols...)
+		})
 		if err != nil {
-			return fmt.Errorf("append event: %w", err)
+			return err
 		}
-		if len(seqs) != len(pending) {
-			return fmt.Errorf("append event: %d seqs for %d events", len(seqs), len(pending))
-		}
-		// Drawn in the order of the rows; sorted in case the rows came back
-		// in another.
-		slices.Sort(seqs)
 		for i, e := range pending {
 			e.Seq, e.Leaf, e.Hash = seqs[i], -1, nil
 		}
@@ -155,25 +145,38 @@ func (t *Tx) flushEvents(ctx context.Context) error {
 	}
 	// One statement per 100, 10 or 1 events (see bulk); rows, and so seqs,
 	// in the order of the chain.
-	seqs := make([]int64, 0, len(pending))
-	err := insertSealedEvents.run(ctx, t.conn, args, func(s scanner) error {
+	seqs, err := appendedSeqs(len(pending), func(scan func(scanner) error) error {
+		return insertSealedEvents.run(ctx, t.conn, args, scan)
+	})
+	if err != nil {
+		return err
+	}
+	for i, e := range pending {
+		e.Seq = seqs[i]
+	}
+	t.tipKnown, t.tipSize, t.tipLast = true, size, last
+	return nil
+}
+
+// appendedSeqs runs insert, which appends n events and returns their seqs,
+// and gives the seqs in the order the events were given: seqs are drawn in
+// the order rows are inserted, and sorting covers rows returned in another.
+func appendedSeqs(n int, insert func(scan func(scanner) error) error) ([]int64, error) {
+	seqs := make([]int64, 0, n)
+	err := insert(func(s scanner) error {
 		var seq int64
 		err := s.Scan(&seq)
 		seqs = append(seqs, seq)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("append event: %w", err)
+		return nil, fmt.Errorf("append event: %w", err)
 	}
-	if len(seqs) != len(pending) {
-		return fmt.Errorf("append event: %d seqs for %d events", len(seqs), len(pending))
+	if len(seqs) != n {
+		return nil, fmt.Errorf("append event: %d seqs for %d events", len(seqs), n)
 	}
 	slices.Sort(seqs)
-	for i, e := range pending {
-		e.Seq = seqs[i]
-	}
-	t.tipKnown, t.tipSize, t.tipLast = true, size, last
-	return nil
+	return seqs, nil
 }
 
 func nullBytes(b []byte) any {
