@@ -167,11 +167,15 @@ func (c conn) SearchVersions(ctx context.Context, q registry.Query) ([]*registry
 	if err != nil {
 		return nil, err
 	}
-	// v.workspace (equal to m.workspace) lets the (workspace, run_id) and
-	// (workspace, stage) indexes serve version filters.
+	// The workspace twice (v's equals m's): v.workspace lets the
+	// (workspace, run_id) and (workspace, stage) indexes serve version
+	// filters, m.workspace lets a name filter start from the models'
+	// (workspace, name) index. With v's alone, SQLite read every version of
+	// the workspace to find one model's (0.81 against 0.27 ms at 2,000).
+	ws := steward.WorkspaceFrom(ctx)
 	vis, vargs := visibleModels(ctx)
-	sql := andWhere(versionSelect+` WHERE v.workspace = ?`+vis, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
-	args := append(append(append([]any{steward.WorkspaceFrom(ctx)}, vargs...), wargs...), q.Limit, q.Offset)
+	sql := andWhere(versionSelect+` WHERE v.workspace = ? AND m.workspace = ?`+vis, where) + ` ORDER BY ` + orderBy + ` LIMIT ? OFFSET ?`
+	args := append(append(append([]any{ws, ws}, vargs...), wargs...), q.Limit, q.Offset)
 	var out []*registry.Version
 	if err := c.eachRow(ctx, func(s scanner) error {
 		v, err := scanVersion(s)
