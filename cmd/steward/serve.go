@@ -80,7 +80,7 @@ load. Set GOGC (and GOMEMLIMIT) to trade memory for CPU otherwise.`,
 // 100 the collector ran about 110 times a second under OpenLineage
 // ingestion, and each cycle took one of the two cores from the SQLite
 // writer; at 400, ingestion went from 2,005 to 2,152 events/s (bench/
-// RESULTS.md, Lineage).
+// RESULTS.md, "Fourth pass").
 const serverGCPercent = 400
 
 func tuneGC(getenv func(string) string) {
