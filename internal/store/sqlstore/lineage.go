@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/steward-registry/steward/internal/lineage"
 	"github.com/steward-registry/steward/internal/steward"
@@ -101,10 +100,18 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 		}
 		byKey[k] = append(byKey[k], n)
 	}
-	set := func(t lineage.NodeType, key string, id, created int64) {
-		for _, n := range byKey[nk{t, key}] {
+	// found reads a row (id, type, key, created_at) of a lookup or an
+	// insert and sets those fields of every given node with that key.
+	found := func(s scanner) error {
+		var id, created int64
+		var t, key string
+		if err := s.Scan(&id, &t, &key, &created); err != nil {
+			return err
+		}
+		for _, n := range byKey[nk{lineage.NodeType(t), key}] {
 			n.ID, n.CreatedAt = id, created
 		}
+		return nil
 	}
 	// One statement finds every given node, whatever its type: a VALUES
 	// list joined to the (workspace, type, key) index (a row-value IN list
@@ -118,22 +125,14 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 				args = append(args, string(k.t), k.key)
 			}
 			args = append(args, ws)
-			values := `(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ") + `) v`
+			values := `(VALUES ` + rows(len(part), 2) + `) v`
 			q := `SELECT n.id, n.type, n.key, n.created_at FROM ` + values +
 				` JOIN lineage_nodes n ON n.workspace = ? AND n.type = v.column1 AND n.key = v.column2`
 			if c.d.LateralProbe {
 				q = `SELECT n.id, n.type, n.key, n.created_at FROM ` + values + ` CROSS JOIN LATERAL (SELECT n.id, n.type, n.key, n.created_at
 					FROM lineage_nodes n WHERE n.workspace = ? AND n.type = v.column1 AND n.key = v.column2 LIMIT 1) n`
 			}
-			err := c.eachRow(ctx, func(s scanner) error {
-				var id, created int64
-				var t, key string
-				if err := s.Scan(&id, &t, &key, &created); err != nil {
-					return err
-				}
-				set(lineage.NodeType(t), key, id, created)
-				return nil
-			}, q, args...)
+			err := c.eachRow(ctx, found, q, args...)
 			if err != nil {
 				return err
 			}
@@ -172,15 +171,7 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 		}
 		args = append(args, ws, string(n.Type), n.Key, n.Name, n.ObjectID, attrs, now)
 	}
-	err := insertNodes.run(ctx, c, args, func(s scanner) error {
-		var id, created int64
-		var t, key string
-		if err := s.Scan(&id, &t, &key, &created); err != nil {
-			return err
-		}
-		set(lineage.NodeType(t), key, id, created)
-		return nil
-	})
+	err := insertNodes.run(ctx, c, args, found)
 	if err != nil {
 		return err
 	}
