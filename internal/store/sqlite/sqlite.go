@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -64,6 +65,9 @@ func dsn(path string, txlock string, pragmas ...string) string {
 	return "file:" + esc + "?" + q.Encode()
 }
 
+// readConns is the size of the read pool.
+const readConns = 8
+
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations.
 func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, error) {
@@ -87,12 +91,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	read.SetMaxOpenConns(8)
+	read.SetMaxOpenConns(readConns)
 	// Keep all eight: database/sql keeps two idle by default, so under more
 	// concurrent readers it closed and reopened connections, and every new
 	// one applied the pragmas, parsed the schema and re-prepared its
 	// statements (a tenth of the CPU of OpenLineage ingestion).
-	read.SetMaxIdleConns(8)
+	read.SetMaxIdleConns(readConns)
 	db := sqlstore.New(write, read, Dialect)
 	ms, err := Migrations()
 	if err == nil {
@@ -114,6 +118,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.DB, err
 	// Concurrent writers share commits: one fsync serves a whole batch.
 	db.EnableGroupCommit(GroupCommitBatch)
 	db.CacheReadStatements()
+	// SQLite reads run in this process and are CPU-bound (the file is
+	// mapped): more at once than there are cores only interleaves them.
+	db.FairReads(min(runtime.GOMAXPROCS(0), readConns))
 	return db, nil
 }
 

@@ -81,6 +81,23 @@ func chunkSizes(n int) []int {
 	return out
 }
 
+// inList renders "col IN (?, ...)" for ids, which are of PostgreSQL type
+// t. On PostgreSQL (Dialect.ArrayInsert) it is "col = ANY(?::t[])" with the
+// ids as one array: one statement text for every page size, and a plan that
+// probes the index. With a list of a hundred placeholders PostgreSQL
+// scanned the params, tags and metrics of 2,000 runs whole to load a page
+// of 100 (1.3 ms against 0.6 ms each).
+func (c conn) inList(col, t string, ids []any) (string, []any, error) {
+	if !c.d.ArrayInsert {
+		return col + ` IN (` + placeholders(len(ids)) + `)`, ids, nil
+	}
+	arr, err := pgColumn(t, ids, 0, 1)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", col, err)
+	}
+	return col + ` = ANY(?::` + t + `[])`, []any{arr}, nil
+}
+
 // arrayParams is "?::t1[], ?::t2[], ..." for the PostgreSQL types given.
 func arrayParams(types []string) string {
 	ps := make([]string, len(types))

@@ -111,6 +111,9 @@ type conn struct {
 	// stmts, if set, prepares statements on the read pool once (see
 	// stmtCache).
 	stmts *stmtCache
+	// gate, if set, admits reads on the pool in arrival order (see
+	// FairReads).
+	gate chan struct{}
 }
 
 func (c conn) ctx(ctx context.Context) context.Context {
@@ -224,6 +227,14 @@ func (db *DB) OnClose(fn func() error) { db.closers = append(db.closers, fn) }
 // keeps a statement cache per connection.
 func (db *DB) CacheReadStatements() {
 	db.conn.stmts = &stmtCache{db: db.Read, m: map[string]*sql.Stmt{}}
+}
+
+// FairReads makes multi-statement reads on the read pool (snapshot) wait
+// for one of n places in arrival order. database/sql hands a freed
+// connection to a random waiter, so with more concurrent readers than
+// connections some requests waited for many hand-offs in a row.
+func (db *DB) FairReads(n int) {
+	db.conn.gate = make(chan struct{}, n)
 }
 
 // EnableGroupCommit makes concurrent InTx calls share transactions of up to

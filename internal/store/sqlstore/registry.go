@@ -150,8 +150,11 @@ func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
 	for i, m := range ms {
 		byID[m.ID], ids[i] = m, m.ID
 	}
-	in := placeholders(len(ids))
-	if err := c.eachKV(ctx, "model_tags", "model_id", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
+	in, args, err := c.inList("a.model_id", "text", ids)
+	if err != nil {
+		return err
+	}
+	if err := c.eachKV(ctx, "model_tags", "model_id", "text", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
 		return err
 	}
 	return c.eachRow(ctx, func(s scanner) error {
@@ -162,7 +165,7 @@ func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
 		}
 		byID[id].Aliases[a] = n
 		return nil
-	}, `SELECT a.model_id, a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.model_id IN (`+in+`)`, ids...)
+	}, `SELECT a.model_id, a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE `+in, args...)
 }
 
 type scanner interface{ Scan(...any) error }
@@ -170,7 +173,11 @@ type scanner interface{ Scan(...any) error }
 // eachKV loads key/value rows (tags, params) of many owners in one query:
 // SELECT owner, key, value FROM table WHERE owner IN (ids). Owner ids are
 // scanned as text, which both backends convert integer ids to.
-func (c conn) eachKV(ctx context.Context, table, ownerCol string, ids []any, fn func(id, k, v string)) error {
+func (c conn) eachKV(ctx context.Context, table, ownerCol, ownerType string, ids []any, fn func(id, k, v string)) error {
+	in, args, err := c.inList(ownerCol, ownerType, ids)
+	if err != nil {
+		return err
+	}
 	return c.eachRow(ctx, func(s scanner) error {
 		var id, k, v string
 		if err := s.Scan(&id, &k, &v); err != nil {
@@ -178,7 +185,7 @@ func (c conn) eachKV(ctx context.Context, table, ownerCol string, ids []any, fn 
 		}
 		fn(id, k, v)
 		return nil
-	}, `SELECT `+ownerCol+`, key, value FROM `+table+` WHERE `+ownerCol+` IN (`+placeholders(len(ids))+`)`, ids...)
+	}, `SELECT `+ownerCol+`, key, value FROM `+table+` WHERE `+in, args...)
 }
 
 // eachRow runs a query and calls fn for every row.
@@ -385,8 +392,11 @@ func (c conn) fillVersions(ctx context.Context, vs []*registry.Version) error {
 	for i, v := range vs {
 		byID[v.ID], ids[i] = v, v.ID
 	}
-	in := placeholders(len(ids))
-	if err := c.eachKV(ctx, "version_tags", "version_id", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
+	in, args, err := c.inList("version_id", "text", ids)
+	if err != nil {
+		return err
+	}
+	if err := c.eachKV(ctx, "version_tags", "version_id", "text", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
 		return err
 	}
 	return c.eachRow(ctx, func(s scanner) error {
@@ -396,7 +406,7 @@ func (c conn) fillVersions(ctx context.Context, vs []*registry.Version) error {
 		}
 		byID[id].Aliases = append(byID[id].Aliases, a)
 		return nil
-	}, `SELECT version_id, alias FROM model_aliases WHERE version_id IN (`+in+`) ORDER BY alias`, ids...)
+	}, `SELECT version_id, alias FROM model_aliases WHERE `+in+` ORDER BY alias`, args...)
 }
 
 func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page steward.PageRequest) ([]*registry.Version, string, error) {

@@ -87,7 +87,10 @@ func (c conn) AddInputs(ctx context.Context, run *tracking.Run, inputs []trackin
 
 // fillInputs loads the dataset inputs of a page of runs.
 func (c conn) fillInputs(ctx context.Context, byID map[string]*tracking.Run, ids []any) error {
-	in := placeholders(len(ids))
+	in, args, err := c.inList("i.run_id", "text", ids)
+	if err != nil {
+		return err
+	}
 	type key struct{ run, ds string }
 	// Index, not pointer: appends may move the slice.
 	inputs := map[key]int{}
@@ -102,7 +105,7 @@ func (c conn) fillInputs(ctx context.Context, byID map[string]*tracking.Run, ids
 		inputs[key{runID, dsID}] = len(r.Inputs) - 1
 		return nil
 	}, `SELECT i.run_id, d.id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-		FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id IN (`+in+`) ORDER BY i.run_id, i.position`, ids...); err != nil {
+		FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE `+in+` ORDER BY i.run_id, i.position`, args...); err != nil {
 		return err
 	}
 	if len(inputs) == 0 {
@@ -119,7 +122,7 @@ func (c conn) fillInputs(ctx context.Context, byID map[string]*tracking.Run, ids
 			r.Inputs[i].Tags = append(r.Inputs[i].Tags, t)
 		}
 		return nil
-	}, `SELECT run_id, dataset_id, key, value FROM run_input_tags WHERE run_id IN (`+in+`) ORDER BY key`, ids...)
+	}, `SELECT i.run_id, i.dataset_id, i.key, i.value FROM run_input_tags i WHERE `+in+` ORDER BY i.key`, args...)
 }
 
 // RunArtifacts serves the registry: the run's files under prefix, with

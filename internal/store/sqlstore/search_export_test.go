@@ -1,6 +1,10 @@
 package sqlstore
 
-import "github.com/steward-registry/steward/internal/search"
+import (
+	"context"
+
+	"github.com/steward-registry/steward/internal/search"
+)
 
 // Exports for the search tests, which live in package sqlstore_test so they
 // can open real databases through storetest.
@@ -25,3 +29,9 @@ func CompileRunSearch(d *Dialect, f *search.Filter, order []search.OrderKey) (st
 
 // Rebind turns ? placeholders into the dialect's.
 func Rebind(d *Dialect, q string) string { return d.rebind(q) }
+
+// Snapshot runs fn in one consistent read on db's read pool, as the
+// searches do.
+func (db *DB) Snapshot(ctx context.Context, fn func() error) error {
+	return db.conn.snapshot(ctx, func(conn) error { return fn() })
+}

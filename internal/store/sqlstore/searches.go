@@ -41,19 +41,10 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		}
 	}
 	parts := rs.parts()
-	// One statement is its own snapshot. The first part usually fills the
-	// page; when it does not, the parts are read again from one snapshot,
-	// so that a run changing part meanwhile (a metric logged) is neither
-	// skipped nor returned twice.
-	sql, args := parts[0].sql(runColsR)
-	out, err := c.queryRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
-	if err != nil {
-		return nil, err
-	}
-	if len(parts) == 1 || len(out) == q.Limit {
-		return out, c.fillRuns(ctx, out)
-	}
-	out = nil
+	var out []*tracking.Run
+	// One snapshot for the parts and the page's params, tags and metrics,
+	// so that a run changing meanwhile (a metric logged) is neither skipped
+	// nor returned twice, nor returned with rows it did not have.
 	err = c.snapshot(ctx, func(c conn) error {
 		offset, limit := q.Offset, q.Limit
 		for _, p := range parts {
@@ -115,6 +106,15 @@ func (c conn) snapshot(ctx context.Context, fn func(conn) error) error {
 	pool, ok := c.q.(*sql.DB)
 	if !ok {
 		return fn(c)
+	}
+	if c.gate != nil {
+		// Channel senders are woken in the order they blocked.
+		select {
+		case c.gate <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-c.gate }()
 	}
 	opts := &sql.TxOptions{ReadOnly: true}
 	if c.d.Name == "postgres" {

@@ -43,7 +43,7 @@ func (c conn) scanExperiments(ctx context.Context, q string, args ...any) ([]*tr
 	if err != nil || len(ids) == 0 {
 		return out, err
 	}
-	return out, c.eachKV(ctx, "experiment_tags", "experiment_id", ids, func(id, k, v string) {
+	return out, c.eachKV(ctx, "experiment_tags", "experiment_id", "bigint", ids, func(id, k, v string) {
 		n, _ := strconv.ParseInt(id, 10, 64)
 		byID[n].Tags[k] = v
 	})
@@ -203,11 +203,15 @@ func (c conn) fillRuns(ctx context.Context, runs []*tracking.Run) error {
 		{"run_params", func(r *tracking.Run) map[string]string { return r.Params }},
 		{"run_tags", func(r *tracking.Run) map[string]string { return r.Tags }},
 	} {
-		if err := c.eachKV(ctx, kv.table, "run_id", ids, func(id, k, v string) { kv.dst(byID[id])[k] = v }); err != nil {
+		if err := c.eachKV(ctx, kv.table, "run_id", "text", ids, func(id, k, v string) { kv.dst(byID[id])[k] = v }); err != nil {
 			return err
 		}
 	}
 	if err := c.fillInputs(ctx, byID, ids); err != nil {
+		return err
+	}
+	in, args, err := c.inList("run_id", "text", ids)
+	if err != nil {
 		return err
 	}
 	return c.eachRow(ctx, func(s scanner) error {
@@ -218,7 +222,7 @@ func (c conn) fillRuns(ctx context.Context, runs []*tracking.Run) error {
 		}
 		byID[id].Metrics = append(byID[id].Metrics, m)
 		return nil
-	}, `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id IN (`+placeholders(len(ids))+`) ORDER BY key`, ids...)
+	}, `SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics WHERE `+in+` ORDER BY key`, args...)
 }
 
 func scanMetric(s scanner, runID *string) (tracking.Metric, error) {
