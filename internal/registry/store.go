@@ -19,6 +19,9 @@ type Reader interface {
 	ListProjects(ctx context.Context, page steward.PageRequest) ([]*Project, string, error)
 
 	GetModel(ctx context.Context, name string) (*Model, error)
+	// ModelID returns the id of the named model: GetModel without its tags
+	// and aliases, for writes that need only the row.
+	ModelID(ctx context.Context, name string) (string, error)
 	GetModelByID(ctx context.Context, id string) (*Model, error)
 	ListModels(ctx context.Context, f ModelFilter, page steward.PageRequest) ([]*Model, string, error)
 
@@ -40,6 +43,9 @@ type Reader interface {
 	// CodeNotFound, so a digest alone never grants access to another
 	// workspace's content.
 	BlobSize(ctx context.Context, digest string) (int64, error)
+	// BlobSizes is BlobSize for many digests in one read: the sizes of
+	// those the workspace has been given; the others are not in the map.
+	BlobSizes(ctx context.Context, digests []string) (map[string]int64, error)
 	// RunArtifacts returns the run's files under prefix with paths made
 	// relative to it (all files when prefix is "").
 	RunArtifacts(ctx context.Context, runID, prefix string) ([]File, error)

@@ -47,10 +47,11 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 		CreatedBy: p.ID, CreatedAt: now, UpdatedAt: now, Revision: 1,
 	}
 	err = s.store.Update(ctx, func(r Repo) error {
-		m, err := r.GetModel(ctx, model)
+		modelID, err := r.ModelID(ctx, model)
 		if err != nil {
 			return err
 		}
+		runHasFiles := false
 		if len(files) == 0 {
 			// Registered from a run (the MLflow way): the version's files are
 			// the run's artifacts under the source path. Blobs are shared by
@@ -66,9 +67,11 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 					v.TotalSize += f.Size
 				}
 				v.FileCount, v.ManifestDigest = int64(len(files)), ManifestDigest(files)
+				// Files are found through the run of this workspace.
+				runHasFiles = len(files) > 0 && v.RunID == runID
 			}
 		}
-		if v.RunID != "" {
+		if v.RunID != "" && !runHasFiles {
 			ok, err := r.RunExists(ctx, v.RunID)
 			if err != nil {
 				return err
@@ -80,12 +83,12 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 		if err := checkBlobs(ctx, r, files); err != nil {
 			return err
 		}
-		if v.Version, err = r.NextVersionNumber(ctx, m.ID); err != nil {
+		if v.Version, err = r.NextVersionNumber(ctx, modelID); err != nil {
 			return err
 		}
-		v.ModelID = m.ID
+		v.ModelID = modelID
 		if v.Source == "" {
-			v.Source = fmt.Sprintf("models:/%s/%d", m.Name, v.Version)
+			v.Source = fmt.Sprintf("models:/%s/%d", model, v.Version)
 		}
 		if err := r.CreateVersion(ctx, v, files); err != nil {
 			return err
@@ -95,7 +98,7 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 				return err
 			}
 		}
-		if err := lineage.RecordVersionSource(ctx, r, now, lineage.VersionRef{ID: v.ID, Model: m.Name, Version: v.Version, RunID: v.RunID}); err != nil {
+		if err := lineage.RecordVersionSource(ctx, r, now, lineage.VersionRef{ID: v.ID, Model: model, Version: v.Version, RunID: v.RunID}); err != nil {
 			return err
 		}
 		return s.emit(ctx, r, "model_version.create", "model_version", v.ID, nil, v)
@@ -153,13 +156,21 @@ func (s *Service) ReplaceFiles(ctx context.Context, model string, version int64,
 // checkBlobs checks every file's blob was uploaded to the workspace with
 // the declared size.
 func checkBlobs(ctx context.Context, r Repo, files []File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	digests := make([]string, len(files))
+	for i, f := range files {
+		digests[i] = f.Digest
+	}
+	sizes, err := r.BlobSizes(ctx, digests)
+	if err != nil {
+		return err
+	}
 	for _, f := range files {
-		size, err := r.BlobSize(ctx, f.Digest)
-		if steward.IsCode(err, steward.CodeNotFound) {
+		size, ok := sizes[f.Digest]
+		if !ok {
 			return steward.Errorf(steward.CodeInvalid, "file %q: blob %s has not been uploaded; upload it first (PUT /api/v1/blobs/%s)", f.Path, f.Digest, f.Digest).WithDetail("field", "files.digest")
-		}
-		if err != nil {
-			return err
 		}
 		if size != f.Size {
 			return steward.Errorf(steward.CodeInvalid, "file %q: size %d does not match the uploaded blob's size %d", f.Path, f.Size, size).WithDetail("field", "files.size")

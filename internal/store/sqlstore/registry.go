@@ -132,6 +132,12 @@ func (c conn) GetModel(ctx context.Context, name string) (*registry.Model, error
 	return m, c.fillModels(ctx, []*registry.Model{m})
 }
 
+func (c conn) ModelID(ctx context.Context, name string) (string, error) {
+	var id string
+	err := c.row(ctx, `SELECT id FROM models WHERE workspace = ? AND name = ?`, steward.WorkspaceFrom(ctx), name).Scan(&id)
+	return id, notFound(err, "registered model %q does not exist", name)
+}
+
 func (c conn) GetModelByID(ctx context.Context, id string) (*registry.Model, error) {
 	m, err := scanModel(c.row(ctx, modelSelect+` WHERE m.workspace = ? AND m.id = ?`, steward.WorkspaceFrom(ctx), id))
 	if err != nil {
@@ -607,6 +613,34 @@ func (c conn) BlobSize(ctx context.Context, digest string) (int64, error) {
 	var n int64
 	err := c.row(ctx, `SELECT size FROM blobs WHERE workspace = ? AND digest = ?`, steward.WorkspaceFrom(ctx), digest).Scan(&n)
 	return n, notFound(err, "blob %s does not exist in this workspace", digest)
+}
+
+func (c conn) BlobSizes(ctx context.Context, digests []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(digests))
+	ids := make([]any, len(digests))
+	for i, d := range digests {
+		ids[i] = d
+	}
+	// Chunks keep SQLite's IN lists under its bound on parameters.
+	for start := 0; start < len(ids); start += 500 {
+		in, args, err := c.inList("digest", "text", ids[start:min(start+500, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		err = c.eachRow(ctx, func(s scanner) error {
+			var d string
+			var n int64
+			if err := s.Scan(&d, &n); err != nil {
+				return err
+			}
+			out[d] = n
+			return nil
+		}, `SELECT digest, size FROM blobs WHERE workspace = ? AND `+in, append([]any{steward.WorkspaceFrom(ctx)}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (c conn) AddBlob(ctx context.Context, digest string, size int64) error {

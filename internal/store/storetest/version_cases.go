@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -200,6 +201,7 @@ var versionCases = []Case{
 			{"blob of another workspace in default", steward.CodeInvalid, registry.VersionCreate{Files: []registry.File{{Path: "a", Digest: digestB, Size: 5}}}, "default"},
 			{"bad digest", steward.CodeInvalid, registry.VersionCreate{Files: []registry.File{{Path: "a", Digest: "sha256:XYZ", Size: 5}}}, "default"},
 			{"duplicate path", steward.CodeInvalid, registry.VersionCreate{Files: []registry.File{fileA, fileA}}, "default"},
+			{"one of two blobs missing", steward.CodeInvalid, registry.VersionCreate{Files: []registry.File{fileA, {Path: "b", Digest: digestB, Size: 5}}}, "default"},
 		} {
 			ctx := steward.WithWorkspace(e.Ctx, c.ws)
 			before := snapshot(t, e)
@@ -213,6 +215,22 @@ var versionCases = []Case{
 		wantCode(t, err, steward.CodeNotFound)
 		if n, err := e.Registry.BlobSize(teamA, digestB); err != nil || n != 5 {
 			t.Fatalf("team-a blob size: got %d, %v; want 5", n, err)
+		}
+		// The batch read answers per workspace too, and leaves out what the
+		// workspace was not given.
+		for _, c := range []struct {
+			ctx  context.Context
+			want map[string]int64
+		}{
+			{teamA, map[string]int64{digestB: 5}},
+			{teamB, map[string]int64{}},
+			{steward.WithWorkspace(e.Ctx, "default"), map[string]int64{digestA: 5}},
+		} {
+			got, err := e.DB.Registry().BlobSizes(c.ctx, []string{digestA, digestB, digestA})
+			must(t, err)
+			if !maps.Equal(got, c.want) {
+				t.Fatalf("BlobSizes in %s: got %v, want %v", steward.WorkspaceFrom(c.ctx), got, c.want)
+			}
 		}
 		must(t, e.Registry.AddBlob(teamB, digestB, 5))
 		v, err := e.Registry.CreateVersion(teamB, "m", registry.VersionCreate{Files: []registry.File{{Path: "a", Digest: digestB, Size: 5}}})
