@@ -45,7 +45,7 @@ type Dialect struct {
 	// plans from the unique index alone.
 	LateralProbe bool
 	// ArrayInsert says a multi-row INSERT is sent as one statement with an
-	// array per column (see bulk).
+	// array per column (see bulk), and a list of ids as one array (inList).
 	ArrayInsert bool
 	// AuditInsert, if set, appends events unsealed (no leaf or hash yet)
 	// in one statement and returns their seqs, in order; a sealer gives

@@ -177,8 +177,9 @@ func (c conn) fillModels(ctx context.Context, ms []*registry.Model) error {
 type scanner interface{ Scan(...any) error }
 
 // eachKV loads key/value rows (tags, params) of many owners in one query:
-// SELECT owner, key, value FROM table WHERE owner IN (ids). Owner ids are
-// scanned as text, which both backends convert integer ids to.
+// SELECT owner, key, value FROM table WHERE owner IN (ids) (inList; the
+// owner column is of PostgreSQL type ownerType). Owner ids are scanned as
+// text, which both backends convert integer ids to.
 func (c conn) eachKV(ctx context.Context, table, ownerCol, ownerType string, ids []any, fn func(id, k, v string)) error {
 	in, args, err := c.inList(ownerCol, ownerType, ids)
 	if err != nil {

@@ -35,17 +35,17 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 	if err != nil {
 		return nil, err
 	}
-	if c.d.Name == "sqlite" {
-		if err := c.chooseLists(ctx, rs); err != nil {
-			return nil, err
-		}
-	}
-	parts := rs.parts()
 	var out []*tracking.Run
 	// One snapshot for the parts and the page's params, tags and metrics,
 	// so that a run changing meanwhile (a metric logged) is neither skipped
 	// nor returned twice, nor returned with rows it did not have.
 	err = c.snapshot(ctx, func(c conn) error {
+		if c.d.Name == "sqlite" {
+			if err := c.chooseLists(ctx, rs); err != nil {
+				return err
+			}
+		}
+		parts := rs.parts()
 		offset, limit := q.Offset, q.Limit
 		for _, p := range parts {
 			if limit == 0 {
@@ -73,7 +73,10 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		}
 		return c.fillRuns(ctx, out)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // listLimit is the most rows a filter condition may match for SQLite to
