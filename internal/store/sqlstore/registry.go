@@ -480,10 +480,9 @@ func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page s
 // primary key. (ORDER BY ... LIMIT 1 rather than MAX: PostgreSQL may plan
 // MAX as a scan of the whole range when its statistics are thin.)
 func (c conn) LatestVersions(ctx context.Context, model string, stages []registry.Stage) ([]*registry.Version, error) {
-	var modelID string
-	err := c.row(ctx, `SELECT id FROM models WHERE workspace = ? AND name = ?`, steward.WorkspaceFrom(ctx), model).Scan(&modelID)
+	modelID, err := c.ModelID(ctx, model)
 	if err != nil {
-		return nil, notFound(err, "registered model %q does not exist", model)
+		return nil, err
 	}
 	out := []*registry.Version{}
 	if len(stages) == 0 {
