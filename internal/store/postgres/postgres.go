@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -112,8 +114,28 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 		pool.Close()
 		return nil, err
 	}
+	if sharesCores(cfg.Host) {
+		db.FairReads(2 * runtime.GOMAXPROCS(0))
+	}
 	db.StartSealer(log)
 	return db, nil
+}
+
+// sharesCores reports whether the database runs on this machine (a
+// loopback address or a Unix socket), so that its searches compete for the
+// cores Steward runs on. There a runs search waits, in arrival order, for
+// one of twice as many places as cores (sqlstore.DB.FairReads): with 20
+// searches at once over 2 cores, the kernel shared the CPU among all of
+// them and each took as long as the slowest; in arrival order the same
+// throughput had p99 59 against 109 ms (bench/RESULTS.md). A database on
+// another machine has cores of its own, which Steward cannot count: no
+// gate.
+func sharesCores(host string) bool {
+	if strings.HasPrefix(host, "/") || host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // OpenRaw connects without migrating (tests and tools).

@@ -150,6 +150,22 @@ func (s *sqlSearch) cmp(col string, c search.Comparison) (string, []any, error) 
 	return "", nil, steward.Errorf(steward.CodeInvalid, "cannot compare %s with %s %s", c.Key, c.Op, v)
 }
 
+// shortValue is the longest value (in bytes) PostgreSQL's partial value
+// indexes hold (migration 012: a btree entry holds at most 2,704 bytes).
+const shortValue = 1000
+
+// short returns " AND octet_length(col) <= 1000" when c can only match a
+// value that short (= with a short string; params and tags allow no IN) on
+// PostgreSQL: the clause changes nothing in the result but lets the planner
+// use a partial value index, which it does only when the query states the
+// index's condition.
+func (s *sqlSearch) short(col string, c search.Comparison) string {
+	if s.d.Name != "postgres" || c.Op != search.OpEq || c.Value.Kind != search.StringValue || len(c.Value.Str) > shortValue {
+		return ""
+	}
+	return fmt.Sprintf(" AND octet_length(%s) <= %d", col, shortValue)
+}
+
 // likePattern rewrites an MLflow LIKE pattern (% _ and \ escapes) as a LIKE
 // pattern with ESCAPE '\' or, for glob, as an SQLite GLOB pattern.
 func likePattern(p string, glob bool) string {
@@ -318,9 +334,9 @@ func (rs *runSearch) cond(c search.Comparison) (runCond, error) {
 		if err != nil {
 			return runCond{}, err
 		}
-		// Only tags have a (key, value) index: params are probed.
+		// On SQLite only tags have a (key, value) index: params are probed.
 		from := map[search.Kind]string{search.Param: "run_params x", search.Tag: "run_tags x"}[c.Kind]
-		return runCond{from: from, where: "x.key = ? AND " + cond, args: append([]any{c.Key}, args...), countable: c.Kind == search.Tag}, nil
+		return runCond{from: from, where: "x.key = ? AND " + cond + s.short("x.value", c), args: append([]any{c.Key}, args...), countable: c.Kind == search.Tag}, nil
 	case search.Attribute:
 		col, ok := runColumns[c.Key]
 		if !ok || c.Key == "lifecycle_stage" || c.Key == "experiment_id" {
@@ -534,7 +550,7 @@ func (s *sqlSearch) tagExists(table, fk, owner string, c search.Comparison) erro
 	if err != nil {
 		return err
 	}
-	s.where(`EXISTS (`+sub+` AND `+cond+`)`, append([]any{c.Key}, args...)...)
+	s.where(`EXISTS (`+sub+` AND `+cond+s.short("t.value", c)+`)`, append([]any{c.Key}, args...)...)
 	return nil
 }
 

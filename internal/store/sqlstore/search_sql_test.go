@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
@@ -311,15 +312,29 @@ func TestSearchGoldenExperiments(t *testing.T) {
 
 // semanticRuns start later in alphabetical order of their letter, so the
 // default order (start_time DESC) is a, b, c, d, e, f.
+// longValue is an incompressible value of MLflow's longest param (6,000
+// characters): longer than a btree entry can hold on PostgreSQL (2,704
+// bytes), and longer than the values its partial value indexes hold
+// (1,000 bytes, migration 012), as are some of its prefixes.
+var longValue = func() string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	r := rand.New(rand.NewPCG(3, 12))
+	b := make([]byte, tracking.MaxParamValue)
+	for i := range b {
+		b[i] = chars[r.IntN(len(chars))]
+	}
+	return string(b)
+}()
+
 var semanticRuns = []goldenRun{
 	{ID: "id-a", Name: "Alpha-1", Status: "FINISHED", Start: 6000, End: 6100,
 		Metrics: map[string]float64{"m": -1.5, "s": 0.001},
-		Params:  map[string]string{"p": "10", "k": "a_b"},
-		Tags:    map[string]string{"t": "Alpha", "pct": "50%"}},
+		Params:  map[string]string{"p": "10", "k": "a_b", "long": longValue},
+		Tags:    map[string]string{"t": "Alpha", "pct": "50%", "long": longValue + longValue[:2000]}},
 	{ID: "id-b", Name: "alpha-2", Status: "RUNNING", Start: 5000,
 		Metrics: map[string]float64{"m": 2500},
-		Params:  map[string]string{"p": "9", "k": "axb"},
-		Tags:    map[string]string{"t": "alpha", "pct": "a*b?[c]"}},
+		Params:  map[string]string{"p": "9", "k": "axb", "long": longValue[:1000]},
+		Tags:    map[string]string{"t": "alpha", "pct": "a*b?[c]", "long": "s"}},
 	{ID: "id-c", Name: "beta", Status: "FAILED", Start: 4000, End: 4100,
 		Metrics: map[string]float64{"m": math.NaN()},
 		Params:  map[string]string{"p": "1.0"},
@@ -331,7 +346,7 @@ var semanticRuns = []goldenRun{
 		Params: map[string]string{"p": "x"}},
 	{ID: "id-f", Name: "epsilon", Status: "FINISHED", Start: 1000, End: 1100,
 		Metrics: map[string]float64{"m": math.Inf(-1), "s": 0},
-		Params:  map[string]string{"p": "10"},
+		Params:  map[string]string{"p": "10", "long": longValue[:1001]},
 		Tags:    map[string]string{"t": "beta"}},
 }
 
@@ -365,6 +380,15 @@ func TestSearchRunsSemantics(t *testing.T) {
 		{filter: `params.k LIKE 'a\_b'`, want: "Alpha-1"},
 		{filter: "tags.missing != 'x'", want: ""},
 		{filter: "tags.t != 'beta'", want: "Alpha-1 alpha-2 beta gamma"},
+		// Long values (longer than a btree entry, or than the partial value
+		// indexes hold on PostgreSQL) are stored and found like short ones.
+		{filter: "params.long = '" + longValue + "'", want: "Alpha-1"},
+		{filter: "params.long = '" + longValue[:1000] + "'", want: "alpha-2"},
+		{filter: "params.long = '" + longValue[:1001] + "'", want: "epsilon"},
+		{filter: "params.long = '" + longValue[:999] + "'", want: ""},
+		{filter: "params.long LIKE '" + longValue[:20] + "%'", want: "Alpha-1 alpha-2 epsilon"},
+		{filter: "params.long != '" + longValue[:1000] + "'", want: "Alpha-1 epsilon"},
+		{filter: "tags.long = '" + longValue + longValue[:2000] + "'", want: "Alpha-1"},
 		// LIKE is case-sensitive, ILIKE is not, on both backends.
 		{filter: "tags.t = 'alpha'", want: "alpha-2"},
 		{filter: "tags.t LIKE 'alpha'", want: "alpha-2"},
@@ -457,14 +481,15 @@ func TestSearchRegistrySemantics(t *testing.T) {
 		seedExperiment(t, db, goldenExperiment{ID: 1, Name: "Exp-A", Created: 10, Updated: 40, Tags: map[string]string{"team": "core"}})
 		seedExperiment(t, db, goldenExperiment{ID: 2, Name: "exp-b", Created: 20, Updated: 30})
 		seedExperiment(t, db, goldenExperiment{ID: 3, Name: "other", Created: 20, Updated: 20, Tags: map[string]string{"team": "Core"}})
-		seedModel(t, db, goldenModel{Name: "Model-A", Created: 3, Updated: 5, Tags: map[string]string{"task": "cls"}})
+		seedModel(t, db, goldenModel{Name: "Model-A", Created: 3, Updated: 5, Tags: map[string]string{"task": "cls", "long": longValue}})
 		seedModel(t, db, goldenModel{Name: "model-b", Created: 2, Updated: 5})
 		seedModel(t, db, goldenModel{Name: "zeta", Created: 1, Updated: 9, Tags: map[string]string{"task": "reg"}})
 		for i, v := range []goldenVersion{
-			{Model: "Model-A", Version: 1, Updated: 7, Source: "runs:/r1/model", RunID: "r1", Tags: map[string]string{"ok": "yes"}},
+			{Model: "Model-A", Version: 1, Updated: 7, Source: "runs:/r1/model", RunID: "r1", Tags: map[string]string{"ok": "yes", "long": longValue[:1000]}},
+			// zeta/1's long tag is one byte too long for the partial value index.
 			{Model: "Model-A", Version: 2, Updated: 7, Source: "runs:/r2/model", RunID: "r2"},
 			{Model: "Model-A", Version: 10, Updated: 8, Source: "s3://b/m", RunID: "r1"},
-			{Model: "zeta", Version: 1, Updated: 7, Source: "runs:/r3/model", RunID: "r3", Tags: map[string]string{"ok": "no"}},
+			{Model: "zeta", Version: 1, Updated: 7, Source: "runs:/r3/model", RunID: "r3", Tags: map[string]string{"ok": "no", "long": longValue[:1001]}},
 		} {
 			v.Created = int64(i)
 			seedVersion(t, db, v)
@@ -493,6 +518,9 @@ func TestSearchRegistrySemantics(t *testing.T) {
 			{q: modelsQuery, filter: "name ILIKE 'model%'", want: "Model-A model-b"},
 			{q: modelsQuery, filter: "name != 'zeta'", want: "Model-A model-b"},
 			{q: modelsQuery, filter: "tags.task != 'cls'", want: "zeta"},
+			{q: modelsQuery, filter: "tags.long = '" + longValue + "'", want: "Model-A"},
+			{q: versionsQuery, filter: "tags.long = '" + longValue[:1000] + "'", want: "Model-A/1"},
+			{q: versionsQuery, filter: "tags.long = '" + longValue[:1001] + "'", want: "zeta/1"},
 			{q: modelsQuery, order: []string{"timestamp DESC"}, want: "zeta Model-A model-b"},
 			{q: modelsQuery, order: []string{"creation_timestamp"}, want: "zeta model-b Model-A"},
 			{q: modelsQuery, order: []string{"name DESC"}, want: "zeta model-b Model-A"},
