@@ -77,6 +77,9 @@ type VersionEnvironment struct {
 	Environment *Environment `json:"environment"`
 }
 
+// maxImageDigest is the longest image.digest: "sha512:" and 128 hex digits.
+const maxImageDigest = len("sha512:") + 128
+
 // validate checks an environment's fields and normalises the dependency
 // list.
 func (e *Environment) validate() error {
@@ -93,6 +96,12 @@ func (e *Environment) validate() error {
 		}
 	}
 	if im := e.Image; im != nil {
+		// The digest is the image's node key, so it is bounded (by sha512,
+		// the longest algorithm); checked first so the message below never
+		// quotes an arbitrarily long value.
+		if len(im.Digest) > maxImageDigest {
+			return steward.Errorf(steward.CodeInvalid, "image.digest is %d bytes; an OCI digest (sha256:<64 hex> or sha512:<128 hex>) is at most %d", len(im.Digest), maxImageDigest).WithDetail("field", "image.digest")
+		}
 		algo, hex, ok := strings.Cut(im.Digest, ":")
 		if !ok || (algo != "sha256" && algo != "sha512") || len(hex) < 32 || strings.Trim(hex, "0123456789abcdef") != "" {
 			return steward.Errorf(steward.CodeInvalid, "image.digest %q must be an OCI digest such as sha256:<hex>", im.Digest).WithDetail("field", "image.digest")

@@ -109,17 +109,25 @@ func (p *olPlan) runNode(runID, job string) *Node {
 func (p *olPlan) datasetNode(d *olDataset) *Node {
 	k := olKey(*d.Namespace, *d.Name)
 	name := k
-	var v struct {
-		DatasetVersion string `json:"datasetVersion"`
-	}
-	if raw, ok := d.Facets["version"]; ok && json.Unmarshal(raw, &v) == nil && v.DatasetVersion != "" {
-		k += "@" + v.DatasetVersion
+	if v := datasetVersion(d); v != "" {
+		k += "@" + v
 	}
 	n := p.node(&Node{Type: NodeDatasetVersion, Key: k, Name: name, Attrs: mustJSON(map[string]any{"namespace": *d.Namespace, "name": *d.Name, "source": "openlineage"})})
 	p.addFacets(n, d.Facets)
 	p.addFacets(n, d.InputFacets)
 	p.addFacets(n, d.OutputFacets)
 	return n
+}
+
+// datasetVersion is the datasetVersion of a dataset's version facet, or "".
+func datasetVersion(d *olDataset) string {
+	var v struct {
+		DatasetVersion string `json:"datasetVersion"`
+	}
+	if raw, ok := d.Facets["version"]; ok && json.Unmarshal(raw, &v) == nil {
+		return v.DatasetVersion
+	}
+	return ""
 }
 
 // plan maps a validated event onto nodes, edges and facets.

@@ -1,6 +1,7 @@
 package lineage
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/steward-registry/steward/internal/steward"
@@ -86,6 +87,39 @@ func TestMergeEnvironment(t *testing.T) {
 			}
 			if err == nil && (got.Git != git || len(got.Dependencies) != 1) {
 				t.Fatalf("merged lost what was captured: %+v", got)
+			}
+		})
+	}
+}
+
+// TestValidateEnvironmentImageDigest: the image digest is a node key, so
+// it is bounded by the longest OCI digest (sha512, 128 hex digits).
+func TestValidateEnvironmentImageDigest(t *testing.T) {
+	for _, tc := range []struct {
+		name, digest string
+		ok           bool
+	}{
+		{"sha256", "sha256:" + repeat("a"), true},
+		{"sha512", "sha512:" + repeat("ab"), true},
+		{"short", "sha256:abc", false},
+		{"not hex", "sha256:" + repeat("g"), false},
+		{"longer than sha512", "sha512:" + repeat("ab") + "a", false},
+		{"8000 hex digits", "sha256:" + strings.Repeat("a", 8000), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := Environment{Image: &Image{Digest: tc.digest}}
+			err := env.validate()
+			if (err == nil) != tc.ok {
+				t.Fatalf("validate(%.20s…) = %v, want ok=%v", tc.digest, err, tc.ok)
+			}
+			if err == nil {
+				return
+			}
+			if steward.ErrorCode(err) != steward.CodeInvalid || steward.ErrorDetails(err)["field"] != "image.digest" {
+				t.Fatalf("got %v (details %v), want invalid_argument naming image.digest", err, steward.ErrorDetails(err))
+			}
+			if len(steward.ErrorMessage(err)) > 300 {
+				t.Fatalf("message quotes the digest back: %.80s…", steward.ErrorMessage(err))
 			}
 		})
 	}

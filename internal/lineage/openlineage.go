@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -40,6 +41,7 @@ const (
 	MaxEventBytes    = 4 << 20
 	MaxEventDatasets = 1000 // inputs, and outputs
 	MaxFacets        = 200  // facets per run, job or dataset
+	MaxFacetName     = 256  // facet name bytes
 	maxOLName        = 2048
 )
 
@@ -243,7 +245,10 @@ func checkName(field string, s *string) error {
 	if len(*s) > maxOLName {
 		return invalid(field, "%s is longer than %d bytes", field, maxOLName)
 	}
-	return ValidateKey(*s)
+	if err := ValidateKey(*s); err != nil {
+		return invalid(field, "%s: %s", field, steward.ErrorMessage(err))
+	}
+	return nil
 }
 
 // facetChecker checks the facets of one event on its decoded tree,
@@ -278,7 +283,24 @@ func (fc facetChecker) job(j *olJob, tree any) error {
 	if err := checkName("job.name", j.Name); err != nil {
 		return err
 	}
+	if err := checkKey("job", "job.namespace/job.name", olKey(*j.Namespace, *j.Name)); err != nil {
+		return err
+	}
 	return fc.check("job.facets", j.Facets, at(tree, "facets"))
+}
+
+// checkKey checks the node key k that an event's names make up (olKey,
+// and a dataset's version), written as form: each name is within
+// maxOLName, but together they can pass MaxKey, and PostgreSQL cannot
+// index a key much longer than that (a btree entry holds 2,704 bytes).
+func checkKey(field, form, k string) error {
+	if len(k) > MaxKey {
+		return invalid(field, "the node key %s is %d bytes; the limit is %d", form, len(k), MaxKey)
+	}
+	if err := ValidateKey(k); err != nil {
+		return invalid(field, "the node key %s: %s", form, steward.ErrorMessage(err))
+	}
+	return nil
 }
 
 func (fc facetChecker) datasets(inputs, outputs []olDataset, tree any) error {
@@ -305,6 +327,15 @@ func (fc facetChecker) dataset(where string, d *olDataset, tree any) error {
 	if err := checkName(where+".name", d.Name); err != nil {
 		return err
 	}
+	k := olKey(*d.Namespace, *d.Name)
+	if err := checkKey(where, where+".namespace/"+where+".name", k); err != nil {
+		return err
+	}
+	if v := datasetVersion(d); v != "" {
+		if err := checkKey(where+".facets.version.datasetVersion", where+".namespace/"+where+".name@"+where+".facets.version.datasetVersion", k+"@"+v); err != nil {
+			return err
+		}
+	}
 	for _, f := range []struct {
 		key string
 		fs  map[string]json.RawMessage
@@ -324,6 +355,9 @@ func (fc facetChecker) check(where string, fs map[string]json.RawMessage, tree a
 	}
 	facets, _ := tree.(map[string]any)
 	for name := range fs {
+		if err := checkFacetName(where, name); err != nil {
+			return err
+		}
 		f, ok := facets[name].(map[string]any)
 		if !ok {
 			return invalid(where+"."+name, "facet %s.%s must be an object", where, name)
@@ -340,6 +374,20 @@ func (fc facetChecker) check(where string, fs map[string]json.RawMessage, tree a
 				return err
 			}
 			fc.uris[s] = true
+		}
+	}
+	return nil
+}
+
+// checkFacetName checks a facet's name, which is half of the facets
+// table's primary key: a short identifier such as "columnLineage".
+func checkFacetName(where, name string) error {
+	if len(name) > MaxFacetName {
+		return invalid(where, "%s has a facet name of %d bytes; the limit is %d", where, len(name), MaxFacetName)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return invalid(where, "%s has a facet name with a control character (%U)", where, r)
 		}
 	}
 	return nil
@@ -380,5 +428,12 @@ func checkParent(fs map[string]json.RawMessage) error {
 	if p.Job.Namespace == "" || p.Job.Name == "" {
 		return invalid("run.facets.parent.job", "the parent facet needs job.namespace and job.name")
 	}
-	return nil
+	// The parent job becomes a node like the event's own job.
+	if err := checkName("run.facets.parent.job.namespace", &p.Job.Namespace); err != nil {
+		return err
+	}
+	if err := checkName("run.facets.parent.job.name", &p.Job.Name); err != nil {
+		return err
+	}
+	return checkKey("run.facets.parent.job", "run.facets.parent.job.namespace/run.facets.parent.job.name", olKey(p.Job.Namespace, p.Job.Name))
 }

@@ -148,6 +148,112 @@ func TestParseOpenLineageLimits(t *testing.T) {
 	}
 }
 
+// TestParseOpenLineageNodeKeyLimits: names that are each within their
+// limit can still make a node key (namespace/name[@version]) or a facet
+// name longer than the graph stores, which PostgreSQL cannot index (a
+// 500). Such an event is refused up front, naming the field; one exactly
+// at the limits is accepted.
+func TestParseOpenLineageNodeKeyLimits(t *testing.T) {
+	s := strings.Repeat
+	facet := func() map[string]any {
+		return map[string]any{"_producer": "https://example.com/p", "_schemaURL": "https://example.com/s"}
+	}
+	version := func(v string) map[string]any {
+		f := facet()
+		f["datasetVersion"] = v
+		return map[string]any{"version": f}
+	}
+	parent := func(ns, name string) map[string]any {
+		f := facet()
+		f["run"] = map[string]any{"runId": "0193f0a2-8c7e-7c66-9a3b-5d3c2a1b0f01"}
+		f["job"] = map[string]any{"namespace": ns, "name": name}
+		return map[string]any{"parent": f}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(ev map[string]any)
+		field string // "" = accepted
+	}{
+		{"key at the limit", func(ev map[string]any) {
+			ev["job"] = map[string]any{"namespace": s("n", 1000), "name": s("j", MaxKey-1001)}
+		}, ""},
+		{"job key over the limit", func(ev map[string]any) {
+			ev["job"] = map[string]any{"namespace": s("n", 1400), "name": s("j", 1400)}
+		}, "job"},
+		{"job name over maxOLName", func(ev map[string]any) {
+			ev["job"] = map[string]any{"namespace": "ns", "name": s("j", maxOLName+1)}
+		}, "job.name"},
+		{"dataset key over the limit", func(ev map[string]any) {
+			ev["outputs"] = []any{map[string]any{"namespace": s("n", 1400), "name": s("d", 1400)}}
+		}, "outputs[0]"},
+		{"dataset version at the limit", func(ev map[string]any) {
+			ev["inputs"] = []any{map[string]any{"namespace": "ns", "name": "d", "facets": version(s("v", MaxKey-len("ns/d@")))}}
+		}, ""},
+		{"dataset version over the limit", func(ev map[string]any) {
+			ev["inputs"] = []any{map[string]any{"namespace": "ns", "name": "d", "facets": version(s("v", 6000))}}
+		}, "inputs[0].facets.version.datasetVersion"},
+		{"dataset version with a NUL", func(ev map[string]any) {
+			ev["inputs"] = []any{map[string]any{"namespace": "ns", "name": "d", "facets": version("v\x001")}}
+		}, "inputs[0].facets.version.datasetVersion"},
+		{"parent namespace over maxOLName", func(ev map[string]any) {
+			ev["run"].(map[string]any)["facets"] = parent(s("p", 5000), "job")
+		}, "run.facets.parent.job.namespace"},
+		{"parent key over the limit", func(ev map[string]any) {
+			ev["run"].(map[string]any)["facets"] = parent(s("p", 1400), s("q", 1400))
+		}, "run.facets.parent.job"},
+		{"parent name with a control character", func(ev map[string]any) {
+			ev["run"].(map[string]any)["facets"] = parent("ns", "a\nb")
+		}, "run.facets.parent.job.name"},
+		{"facet name at the limit", func(ev map[string]any) {
+			ev["job"].(map[string]any)["facets"] = map[string]any{s("f", MaxFacetName): facet()}
+		}, ""},
+		{"job facet name over the limit", func(ev map[string]any) {
+			ev["job"].(map[string]any)["facets"] = map[string]any{s("f", 3000): facet()}
+		}, "job.facets"},
+		{"run facet name over the limit", func(ev map[string]any) {
+			ev["run"].(map[string]any)["facets"] = map[string]any{s("f", MaxFacetName+1): facet()}
+		}, "run.facets"},
+		{"dataset facet name with a NUL", func(ev map[string]any) {
+			ev["inputs"] = []any{map[string]any{"namespace": "ns", "name": "d", "inputFacets": map[string]any{"a\x00b": facet()}}}
+		}, "inputs[0].inputFacets"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := map[string]any{
+				"eventType": "COMPLETE", "eventTime": "2026-11-23T10:15:00.000Z", "producer": "https://example.com/p",
+				"schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+				"run":       map[string]any{"runId": "0193f0a2-8c7e-7c66-9a3b-5d3c2a1b0f00"},
+				"job":       map[string]any{"namespace": "ns", "name": "job"},
+			}
+			tc.edit(ev)
+			body, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseOpenLineage(body)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				for _, n := range got.plan().nodes {
+					if err := ValidateKey(n.Key); err != nil {
+						t.Fatalf("accepted event plans node %s: %v", n.Type, err)
+					}
+				}
+				return
+			}
+			if steward.ErrorCode(err) != steward.CodeInvalid {
+				t.Fatalf("got %v, want invalid_argument", err)
+			}
+			if f, _ := steward.ErrorDetails(err)["field"].(string); f != tc.field {
+				t.Fatalf("error %q names field %q, want %q", err, f, tc.field)
+			}
+			if msg := steward.ErrorMessage(err); len(msg) > 300 {
+				t.Fatalf("message of %d bytes quotes the input back: %.80s…", len(msg), msg)
+			}
+		})
+	}
+}
+
 // The audit record of an ingested event kept the JSON it had as a map, so
 // records before and after the change read alike.
 func TestOLAuditMarshalsAsTheMapDid(t *testing.T) {

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/auth"
 	"github.com/steward-registry/steward/internal/config"
 	"github.com/steward-registry/steward/internal/events"
@@ -197,6 +200,93 @@ func TestBadCredentials(t *testing.T) {
 		t.Fatalf("GET /api/v1/events lacks the first denial: %s", r.body)
 	}
 	e.call("GET", "/api/v1/events", good, "").want(t, "a viewer reads the audit log", 403)
+}
+
+// TestWorkspaceHeaderCheckedBeforeAuth: a malformed Steward-Workspace
+// header is refused with 400 invalid_argument before authentication, so
+// nothing is recorded with it. Denials and sign-ins are audited in the
+// request's workspace; an over-long one made the denial's insert fail on
+// PostgreSQL's events_object index (entries hold 2,704 bytes), so a bad
+// credential sent with a 4,000-byte header got its 401 and left no trace in
+// the audit log. A well-formed header still leads to 401 and an audit
+// record.
+func TestWorkspaceHeaderCheckedBeforeAuth(t *testing.T) {
+	onBackends(t, func(t *testing.T, db func(*config.Config)) {
+		e := newAuthEnv(t, db)
+		e.enforce()
+		sam := e.session("sam-1", "sam@example.com")
+		long := randomText(t, 4000)
+		for i, c := range []struct {
+			name, method, path, ws string
+			hdr                    []string
+		}{
+			{"4000-byte header, bad token", "GET", "/api/v1/models", long, []string{"Authorization", "Bearer stw_notatoken_secretpart"}},
+			{"64-byte header, bad token", "GET", "/api/v1/models", "a" + strings.Repeat("b", 63), []string{"Authorization", "Bearer stw_notatoken_secretpart"}},
+			{"uppercase header, bad password", "GET", "/api/v1/models", "Team-A", []string{"Authorization", basic("admin", "wrong password here")}},
+			{"4000-byte header, no credentials", "GET", "/api/v1/models", long, nil},
+			{"4000-byte header, session POST without CSRF token", "POST", "/api/v1/tokens", long, []string{"Cookie", auth.SessionCookie + "=" + sam}},
+			{"4000-byte header, public token exchange", "POST", "/api/v1/auth/token", long, nil},
+			{"4000-byte header, public health check", "GET", "/healthz", long, nil},
+			{"4000-byte header, MLflow surface", "GET", "/api/2.0/mlflow/registered-models/search", long, []string{"Authorization", "Bearer stw_notatoken_secretpart"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				reqID := fmt.Sprintf("badws-%d", i)
+				body := ""
+				if c.method == "POST" {
+					body = `{"name":"x"}`
+				}
+				r := e.call(c.method, c.path, "", body, append([]string{"Steward-Workspace", c.ws, "X-Request-Id", reqID}, c.hdr...)...).
+					want(t, c.name, http.StatusBadRequest)
+				if strings.Contains(c.path, "/2.0/mlflow") {
+					if me := mlErr(t, r); me.ErrorCode != mlflowapi.InvalidParameterValue || !strings.Contains(me.Message, "Steward-Workspace") {
+						t.Fatalf("MLflow error %s %q, want %s naming Steward-Workspace", me.ErrorCode, me.Message, mlflowapi.InvalidParameterValue)
+					}
+				} else {
+					ae := nativeErr(t, r)
+					if ae.Error.Code != steward.CodeInvalid || ae.Error.Details["field"] != "Steward-Workspace" ||
+						!strings.Contains(ae.Error.Message, "1-63") && !strings.Contains(ae.Error.Message, "lowercase") {
+						t.Fatalf("error %s %q (field %v), want invalid_argument naming Steward-Workspace and its rule", ae.Error.Code, ae.Error.Message, ae.Error.Details["field"])
+					}
+					if len(ae.Error.Message) > 300 {
+						t.Fatalf("message quotes the header back: %.80s…", ae.Error.Message)
+					}
+				}
+				if evs := e.requestEvents(reqID); len(evs) != 0 {
+					t.Fatalf("%d audit events recorded for the refused request (workspace %.20q…)", len(evs), evs[0].Workspace)
+				}
+			})
+		}
+
+		// A well-formed header: authentication runs and the failure is
+		// recorded in that workspace.
+		e.call("GET", "/api/v1/models", "", "", "Steward-Workspace", "default", "X-Request-Id", "goodws",
+			"Authorization", "Bearer stw_notatoken_secretpart").want(t, "valid header, bad token", http.StatusUnauthorized)
+		if ev := e.eventFor("auth.failed", "goodws"); ev.Workspace != steward.DefaultWorkspace {
+			t.Fatalf("auth.failed recorded in workspace %q", ev.Workspace)
+		}
+	})
+}
+
+// requestEvents lists the audit events of the request with id reqID, in
+// every workspace.
+func (e *authEnv) requestEvents(reqID string) []*events.Event {
+	e.t.Helper()
+	var out []*events.Event
+	for after := int64(0); ; {
+		page, err := e.srv.DBForTest().ListAuditEvents(context.Background(), audit.Filter{AfterSeq: after})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return out
+		}
+		for _, ev := range page {
+			if ev.RequestID == reqID {
+				out = append(out, ev)
+			}
+		}
+		after = page[len(page)-1].Seq
+	}
 }
 
 // TestFailedSignInsAreRateLimited: after ten failures from one source the

@@ -204,9 +204,19 @@ func (s *Server) middleware(pattern string, perm steward.Permission, next http.H
 			_ = rc.SetReadDeadline(time.Now().Add(s.bodyIdle))
 			r.Body = http.MaxBytesReader(sw, r.Body, httpapi.MaxJSONBody+1)
 		}
+		// The header's syntax is checked before anything can be recorded
+		// with it: denials and sign-ins are audited in the request's
+		// workspace, and the insert of an event with an over-long one
+		// failed (PostgreSQL's index entries hold 2,704 bytes), keeping
+		// the attempt out of the audit log. Whether the workspace exists
+		// is checked after authentication (workspaces.check).
 		ws := r.Header.Get("Steward-Workspace")
 		if ws == "" {
 			ws = steward.DefaultWorkspace
+		} else if err := steward.ValidateWorkspaceName(ws); err != nil {
+			fail(sw, r, steward.Errorf(steward.CodeInvalid, "Steward-Workspace header: %s; send a workspace's name, or no header for %q",
+				steward.ErrorMessage(err), steward.DefaultWorkspace).WithDetail("field", "Steward-Workspace"))
+			return
 		}
 		ctx = steward.WithWorkspace(ctx, ws)
 		r = r.WithContext(ctx)
