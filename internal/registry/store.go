@@ -47,7 +47,8 @@ type Reader interface {
 	// those the workspace has been given; the others are not in the map.
 	BlobSizes(ctx context.Context, digests []string) (map[string]int64, error)
 	// RunArtifacts returns the run's files under prefix with paths made
-	// relative to it (all files when prefix is "").
+	// relative to it (all files when prefix is ""), having checked that
+	// each file's blob is the workspace's, with that size.
 	RunArtifacts(ctx context.Context, runID, prefix string) ([]File, error)
 	// RunExists reports whether a run of the workspace exists (deleted or not).
 	RunExists(ctx context.Context, runID string) (bool, error)
@@ -76,9 +77,10 @@ type Repo interface {
 	DeleteModel(ctx context.Context, id string) error
 	SetModelTag(ctx context.Context, modelID, key, value string) error
 	DeleteModelTag(ctx context.Context, modelID, key string) error
-	// NextVersionNumber atomically increments and returns the model's
-	// version counter; numbers are never reused, even after deletes.
-	NextVersionNumber(ctx context.Context, modelID string) (int64, error)
+	// NextVersionNumber atomically increments and returns the version
+	// counter of the named model, with the model's id; numbers are never
+	// reused, even after deletes. A model that does not exist is not found.
+	NextVersionNumber(ctx context.Context, model string) (modelID string, n int64, err error)
 
 	CreateVersion(ctx context.Context, v *Version, files []File) error
 	UpdateVersion(ctx context.Context, v *Version, prevRevision int64) error

@@ -47,11 +47,13 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 		CreatedBy: p.ID, CreatedAt: now, UpdatedAt: now, Revision: 1,
 	}
 	err = s.store.Update(ctx, func(r Repo) error {
-		modelID, err := r.ModelID(ctx, model)
+		// The number first: it also finds the model (one statement), and a
+		// failed create rolls it back.
+		modelID, n, err := r.NextVersionNumber(ctx, model)
 		if err != nil {
 			return err
 		}
-		runHasFiles := false
+		runHasFiles, fromRun := false, false
 		if len(files) == 0 {
 			// Registered from a run (the MLflow way): the version's files are
 			// the run's artifacts under the source path. Blobs are shared by
@@ -63,6 +65,7 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 				if files, err = r.RunArtifacts(ctx, runID, prefix); err != nil {
 					return err
 				}
+				fromRun = true // RunArtifacts checked their blobs
 				for _, f := range files {
 					v.TotalSize += f.Size
 				}
@@ -80,13 +83,12 @@ func (s *Service) CreateVersion(ctx context.Context, model string, in VersionCre
 				return steward.Errorf(steward.CodeNotFound, "run %q does not exist in this workspace", v.RunID).WithDetail("field", "run_id")
 			}
 		}
-		if err := checkBlobs(ctx, r, files); err != nil {
-			return err
+		if !fromRun {
+			if err := checkBlobs(ctx, r, files); err != nil {
+				return err
+			}
 		}
-		if v.Version, err = r.NextVersionNumber(ctx, modelID); err != nil {
-			return err
-		}
-		v.ModelID = modelID
+		v.Version, v.ModelID = n, modelID
 		if v.Source == "" {
 			v.Source = fmt.Sprintf("models:/%s/%d", model, v.Version)
 		}

@@ -675,25 +675,34 @@ var mlflowEnvTags = []any{"mlflow.source.git.commit", "mlflow.source.git.repoURL
 
 // RunInfo returns a run's name, times and the tags lineage reads.
 func (c conn) RunInfo(ctx context.Context, runID string) (*lineage.RunInfo, error) {
+	// One statement: the run, once per environment tag it has (once with
+	// NULLs when it has none).
 	r := &lineage.RunInfo{Tags: map[string]string{}}
-	var end sql.NullInt64
-	err := c.row(ctx, `SELECT id, name, start_time, end_time FROM runs WHERE workspace = ? AND id = ?`, steward.WorkspaceFrom(ctx), runID).
-		Scan(&r.ID, &r.Name, &r.StartTime, &end)
-	if err != nil {
-		return nil, notFound(c.wrap(err), "run %q does not exist", runID)
-	}
-	if end.Valid {
-		r.EndTime = &end.Int64
-	}
-	err = c.eachRow(ctx, func(s scanner) error {
-		var k, v string
-		if err := s.Scan(&k, &v); err != nil {
+	found := false
+	err := c.eachRow(ctx, func(s scanner) error {
+		var end sql.NullInt64
+		var k, v sql.NullString
+		if err := s.Scan(&r.ID, &r.Name, &r.StartTime, &end, &k, &v); err != nil {
 			return err
 		}
-		r.Tags[k] = v
+		found = true
+		if end.Valid {
+			r.EndTime = &end.Int64
+		}
+		if k.Valid {
+			r.Tags[k.String] = v.String
+		}
 		return nil
-	}, `SELECT key, value FROM run_tags WHERE run_id = ? AND key IN (`+placeholders(len(mlflowEnvTags))+`)`, append([]any{runID}, mlflowEnvTags...)...)
-	return r, err
+	}, `SELECT r.id, r.name, r.start_time, r.end_time, t.key, t.value FROM runs r
+		LEFT JOIN run_tags t ON t.run_id = r.id AND t.key IN (`+placeholders(len(mlflowEnvTags))+`)
+		WHERE r.workspace = ? AND r.id = ?`, append(append([]any{}, mlflowEnvTags...), steward.WorkspaceFrom(ctx), runID)...)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	if !found {
+		return nil, steward.Errorf(steward.CodeNotFound, "run %q does not exist", runID)
+	}
+	return r, nil
 }
 
 // --- datasets ---

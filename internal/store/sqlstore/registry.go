@@ -351,11 +351,13 @@ func (c conn) DeleteModelTag(ctx context.Context, modelID, key string) error {
 	return err
 }
 
-func (c conn) NextVersionNumber(ctx context.Context, modelID string) (int64, error) {
+func (c conn) NextVersionNumber(ctx context.Context, model string) (string, int64, error) {
 	// The UPDATE takes the row lock, so concurrent creates get distinct numbers.
+	var id string
 	var n int64
-	err := c.row(ctx, `UPDATE models SET next_version = next_version + 1 WHERE id = ? RETURNING next_version`, modelID).Scan(&n)
-	return n, notFound(err, "registered model %q does not exist", modelID)
+	err := c.row(ctx, `UPDATE models SET next_version = next_version + 1 WHERE workspace = ? AND name = ? RETURNING id, next_version`,
+		steward.WorkspaceFrom(ctx), model).Scan(&id, &n)
+	return id, n, notFound(err, "registered model %q does not exist", model)
 }
 
 // --- versions ---
@@ -480,19 +482,20 @@ func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page s
 // primary key. (ORDER BY ... LIMIT 1 rather than MAX: PostgreSQL may plan
 // MAX as a scan of the whole range when its statistics are thin.)
 func (c conn) LatestVersions(ctx context.Context, model string, stages []registry.Stage) ([]*registry.Version, error) {
-	modelID, err := c.ModelID(ctx, model)
-	if err != nil {
-		return nil, err
-	}
 	out := []*registry.Version{}
 	if len(stages) == 0 {
-		return out, nil
+		_, err := c.ModelID(ctx, model)
+		return out, err
 	}
+	// The model is found by name within the query; only an empty answer
+	// needs a second statement, to tell a model without versions from none.
+	ws := steward.WorkspaceFrom(ctx)
 	latest := make([]string, len(stages))
 	var args []any
 	for i, st := range stages {
-		latest[i] = `(SELECT x.id FROM model_versions x WHERE x.model_id = ? AND x.stage = ? ORDER BY x.version DESC LIMIT 1)`
-		args = append(args, modelID, string(st))
+		latest[i] = `(SELECT x.id FROM model_versions x WHERE x.model_id = (SELECT mm.id FROM models mm WHERE mm.workspace = ? AND mm.name = ?)
+			AND x.stage = ? ORDER BY x.version DESC LIMIT 1)`
+		args = append(args, ws, model, string(st))
 	}
 	if err := c.eachRow(ctx, func(s scanner) error {
 		v, err := scanVersion(s)
@@ -500,6 +503,10 @@ func (c conn) LatestVersions(ctx context.Context, model string, stages []registr
 		return err
 	}, versionSelect+` WHERE v.id IN (`+strings.Join(latest, ", ")+`) ORDER BY v.version`, args...); err != nil {
 		return nil, err
+	}
+	if len(out) == 0 {
+		_, err := c.ModelID(ctx, model)
+		return out, err
 	}
 	return out, c.fillVersions(ctx, out)
 }

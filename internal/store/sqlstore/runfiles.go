@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"path"
 	"strings"
 
-	"context"
 	"github.com/steward-registry/steward/internal/registry"
 
 	"github.com/steward-registry/steward/internal/steward"
@@ -12,12 +14,7 @@ import (
 )
 
 func (c conn) ListRunFiles(ctx context.Context, runID, prefix string) ([]tracking.RunFile, error) {
-	q, args := `SELECT f.path, f.digest, f.size, f.media_type FROM run_files f JOIN runs r ON r.id = f.run_id
-		WHERE r.workspace = ? AND f.run_id = ?`, []any{steward.WorkspaceFrom(ctx), runID}
-	if prefix != "" {
-		// The prefix itself (a file) or anything under prefix/ (a directory).
-		q, args = q+` AND (f.path = ? OR (f.path >= ? AND f.path < ?))`, append(args, prefix, prefix+"/", prefix+"0") // '0' follows '/'
-	}
+	q, args := runFilesQuery(ctx, `f.path, f.digest, f.size, f.media_type`, ``, runID, prefix)
 	var out []tracking.RunFile
 	err := c.eachRow(ctx, func(s scanner) error {
 		var f tracking.RunFile
@@ -26,8 +23,20 @@ func (c conn) ListRunFiles(ctx context.Context, runID, prefix string) ([]trackin
 		}
 		out = append(out, f)
 		return nil
-	}, q+` ORDER BY f.path`, args...)
+	}, q, args...)
 	return out, err
+}
+
+// runFilesQuery selects cols of the run's files f (of the workspace's run
+// r, joined with join) under prefix, in path order.
+func runFilesQuery(ctx context.Context, cols, join, runID, prefix string) (string, []any) {
+	q, args := `SELECT `+cols+` FROM run_files f JOIN runs r ON r.id = f.run_id `+join+`
+		WHERE r.workspace = ? AND f.run_id = ?`, []any{steward.WorkspaceFrom(ctx), runID}
+	if prefix != "" {
+		// The prefix itself (a file) or anything under prefix/ (a directory).
+		q, args = q+` AND (f.path = ? OR (f.path >= ? AND f.path < ?))`, append(args, prefix, prefix+"/", prefix+"0") // '0' follows '/'
+	}
+	return q + ` ORDER BY f.path`, args
 }
 
 func (c conn) PutRunFile(ctx context.Context, runID string, f tracking.RunFile, now int64) error {
@@ -128,20 +137,29 @@ func (c conn) fillInputs(ctx context.Context, byID map[string]*tracking.Run, ids
 // RunArtifacts serves the registry: the run's files under prefix, with
 // paths relative to prefix.
 func (c conn) RunArtifacts(ctx context.Context, runID, prefix string) ([]registry.File, error) {
-	rfs, err := c.ListRunFiles(ctx, runID, prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]registry.File, 0, len(rfs))
-	for _, f := range rfs {
-		p := f.Path
+	// The blobs are checked in the same statement: a run file is written
+	// after its blob, so a missing or different one is damage, not input.
+	q, args := runFilesQuery(ctx, `f.path, f.digest, f.size, f.media_type, b.size`,
+		`LEFT JOIN blobs b ON b.workspace = r.workspace AND b.digest = f.digest`, runID, prefix)
+	var out []registry.File
+	err := c.eachRow(ctx, func(s scanner) error {
+		var f registry.File
+		var blob sql.NullInt64
+		if err := s.Scan(&f.Path, &f.Digest, &f.Size, &f.MediaType, &blob); err != nil {
+			return err
+		}
+		if !blob.Valid || blob.Int64 != f.Size {
+			return fmt.Errorf("run %s file %q: its blob %s is missing or not %d bytes", runID, f.Path, f.Digest, f.Size)
+		}
+		full := f.Path
 		if prefix != "" {
-			p = strings.TrimPrefix(strings.TrimPrefix(p, prefix), "/")
-			if p == "" { // the prefix named a single file
-				p = path.Base(f.Path)
+			f.Path = strings.TrimPrefix(strings.TrimPrefix(f.Path, prefix), "/")
+			if f.Path == "" { // the prefix named a single file
+				f.Path = path.Base(full)
 			}
 		}
-		out = append(out, registry.File{Path: p, Digest: f.Digest, Size: f.Size, MediaType: f.MediaType})
-	}
-	return out, nil
+		out = append(out, f)
+		return nil
+	}, q, args...)
+	return out, err
 }

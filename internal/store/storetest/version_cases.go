@@ -59,6 +59,19 @@ var versionCases = []Case{
 		wantCode(t, err, steward.CodeNotFound)
 		_, err = e.Registry.LatestVersions(e.Ctx, "m", []string{"Live"})
 		wantCode(t, err, steward.CodeInvalid)
+		// The model is found by name in the caller's workspace only.
+		teamB := createWorkspace(t, e, "team-b")
+		createModel(t, e, teamB, registry.ModelCreate{Name: "only-b"})
+		createVersion(t, e, teamB, "only-b", registry.VersionCreate{})
+		createModel(t, e, teamB, registry.ModelCreate{Name: "m"})
+		_, err = e.Registry.LatestVersions(e.Ctx, "only-b", nil)
+		wantCode(t, err, steward.CodeNotFound)
+		vs, err = e.Registry.LatestVersions(teamB, "m", nil)
+		must(t, err)
+		wantStrings(t, "latest of team-b's model m, which has no versions", versionKeys(vs), []string{})
+		vs, err = e.Registry.LatestVersions(teamB, "only-b", []string{"None"})
+		must(t, err)
+		wantStrings(t, "latest of team-b's only-b", versionKeys(vs), []string{"only-b/1"})
 	}},
 	{"version numbers are never reused", func(t *testing.T, e *Env) {
 		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "m"})
@@ -142,6 +155,36 @@ var versionCases = []Case{
 		wantCode(t, err, steward.CodeNotFound)
 		_, err = e.Registry.CreateVersion(e.Ctx, "alpha", registry.VersionCreate{Files: []registry.File{fileA}, RunID: "no-such-run"})
 		wantCode(t, err, steward.CodeNotFound)
+	}},
+	{"a version registered from a run's files", func(t *testing.T, e *Env) {
+		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "m"})
+		must(t, e.Registry.AddBlob(e.Ctx, digestA, 5))
+		must(t, e.Registry.AddBlob(e.Ctx, digestC, 11))
+		run := newRun(t, e)
+		for _, f := range []tracking.RunFile{
+			{Path: "model/MLmodel", Digest: digestA, Size: 5},
+			{Path: "model/data/model.pkl", Digest: digestC, Size: 11},
+			{Path: "plots/loss.png", Digest: digestA, Size: 5},
+		} {
+			must(t, e.Tracking.PutRunFile(e.Ctx, run.ID, f))
+		}
+		v, err := e.Registry.CreateVersion(e.Ctx, "m", registry.VersionCreate{Source: "runs:/" + run.ID + "/model"})
+		must(t, err)
+		_, files, err := e.Registry.Files(e.Ctx, "m", v.Version)
+		must(t, err)
+		want := []registry.File{{Path: "MLmodel", Digest: digestA, Size: 5}, {Path: "data/model.pkl", Digest: digestC, Size: 11}}
+		if v.RunID != run.ID || v.FileCount != 2 || v.TotalSize != 16 || len(files) != 2 || files[0] != want[0] || files[1] != want[1] {
+			t.Fatalf("version %+v with files %+v, want run %s's model/ files %+v", v, files, run.ID, want)
+		}
+		// A run file whose blob the workspace does not have (damage: the
+		// artifact proxy stores the blob first) fails the create whole.
+		other := newRun(t, e)
+		must(t, e.Tracking.PutRunFile(e.Ctx, other.ID, tracking.RunFile{Path: "model/MLmodel", Digest: digestB, Size: 5}))
+		before := snapshot(t, e)
+		if _, err := e.Registry.CreateVersion(e.Ctx, "m", registry.VersionCreate{Source: "runs:/" + other.ID + "/model"}); err == nil {
+			t.Fatal("a version from a run file without its blob was created")
+		}
+		wantUnchanged(t, e, before)
 	}},
 	{"manifest digest is deterministic", func(t *testing.T, e *Env) {
 		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "m"})
