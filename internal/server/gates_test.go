@@ -23,6 +23,19 @@ func (e *authEnv) putBlob(token, path, content string) string {
 	return fmt.Sprintf(`{"path": %q, "digest": %q, "size": %d}`, path, d, len(content))
 }
 
+// mlflowRun creates a run in experiment 0 through the MLflow API and
+// returns its id.
+func (e *authEnv) mlflowRun(token string) string {
+	e.t.Helper()
+	return decodeReply[struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}](e.t, e.call("POST", "/api/2.0/mlflow/runs/create", token, `{"experiment_id": "0"}`).want(e.t, "create run", 200)).Run.Info.RunID
+}
+
 func decodeReply[T any](t *testing.T, r reply) T {
 	t.Helper()
 	var v T
@@ -190,13 +203,7 @@ func TestMetricThresholdGate(t *testing.T) {
 	e.call("PUT", "/api/v1/policies/none", admin, `{"stages": ["Production"], "metric_thresholds": [{"metric": "auc", "op": ">=", "value": 0.8}, {"metric": "latency_ms", "op": "<", "value": 50}]}`).want(t, "policy", 200)
 	e.call("PUT", "/api/v1/policies/none", admin, `{"stages": ["Production"], "metric_thresholds": [{"metric": "auc", "op": "=>", "value": 0.8}]}`).want(t, "bad operator", 400)
 
-	run := decodeReply[struct {
-		Run struct {
-			Info struct {
-				RunID string `json:"run_id"`
-			} `json:"info"`
-		} `json:"run"`
-	}](t, e.call("POST", "/api/2.0/mlflow/runs/create", dev, `{"experiment_id": "0"}`).want(t, "create run", 200)).Run.Info.RunID
+	run := e.mlflowRun(dev)
 	logMetric := func(key string, v float64) {
 		e.call("POST", "/api/2.0/mlflow/runs/log-metric", dev, fmt.Sprintf(`{"run_id": %q, "key": %q, "value": %g, "timestamp": 1}`, run, key, v)).want(t, "log "+key, 200)
 	}

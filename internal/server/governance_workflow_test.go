@@ -52,21 +52,7 @@ func TestGovernanceWorkflow(t *testing.T) {
 
 		// The developer trains (MLflow API), registers and documents.
 		newRun := func(auc float64) string {
-			var run struct {
-				Run struct {
-					Info struct {
-						RunID string `json:"run_id"`
-					} `json:"info"`
-				} `json:"run"`
-			}
-			run = decodeReply[struct {
-				Run struct {
-					Info struct {
-						RunID string `json:"run_id"`
-					} `json:"info"`
-				} `json:"run"`
-			}](t, e.call("POST", "/api/2.0/mlflow/runs/create", dev, `{"experiment_id": "0"}`).want(t, "create run", 200))
-			id := run.Run.Info.RunID
+			id := e.mlflowRun(dev)
 			e.call("POST", "/api/2.0/mlflow/runs/log-batch", dev, fmt.Sprintf(`{"run_id": %q, "metrics": [{"key": "auc", "value": %g, "timestamp": 1, "step": 0}], "params": [{"key": "max_depth", "value": "6"}]}`, id, auc)).want(t, "log", 200)
 			return id
 		}

@@ -124,13 +124,7 @@ func TestLineageKeyLimits(t *testing.T) {
 		}
 
 		// The run environment's image digest is the image node's key.
-		run := decodeReply[struct {
-			Run struct {
-				Info struct {
-					RunID string `json:"run_id"`
-				} `json:"info"`
-			} `json:"run"`
-		}](t, e.call("POST", "/api/2.0/mlflow/runs/create", dev, `{"experiment_id":"0"}`).want(t, "create run", http.StatusOK)).Run.Info.RunID
+		run := e.mlflowRun(dev)
 		envPath := "/api/v1/runs/" + run + "/environment"
 		t.Run("image digest of 8000 hex digits", func(t *testing.T) {
 			digits := make([]byte, 4000)
