@@ -114,6 +114,14 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 		pool.Close()
 		return nil, err
 	}
+	if log != nil {
+		// Migration 013 leaves the index out when the role may not create
+		// pg_trgm; say so at every start rather than once in a NOTICE.
+		var idx sql.NullString
+		if err := pool.QueryRowContext(ctx, `SELECT to_regclass('models_name_trgm')::text`).Scan(&idx); err == nil && !idx.Valid {
+			log.Warn("model name substring search (q) reads every name: the trigram index is missing; see the README, PostgreSQL")
+		}
+	}
 	if sharesCores(cfg.Host) {
 		db.FairReads(2 * runtime.GOMAXPROCS(0))
 	}

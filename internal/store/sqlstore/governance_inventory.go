@@ -141,7 +141,11 @@ func (c conn) ListInventory(ctx context.Context, f governance.InventoryFilter, p
 		add(`p.name = ?`, f.Project)
 	}
 	if f.NameLike != "" {
-		add(`LOWER(m.name) LIKE ? ESCAPE '\'`, "%"+strings.ToLower(escapeLike(f.NameLike))+"%")
+		cond, cargs, err := c.modelNameContains(ctx, f.NameLike)
+		if err != nil {
+			return nil, "", err
+		}
+		add(cond, cargs...)
 	}
 	if f.ModelID != "" {
 		add(`m.id = ?`, f.ModelID)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/steward-registry/steward/internal/registry"
 	"github.com/steward-registry/steward/internal/steward"
@@ -215,6 +216,39 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// nameListLimit is the most models whose names hold a term for a search to
+// read them from SQLite's trigram index (model_names) as a list and sort
+// them; a term more of them hold is found sooner by walking the names in
+// order, which stops after a page.
+const nameListLimit = 200
+
+// modelNameContains returns the condition (over models m) that the name
+// holds term in any case, and its arguments. On SQLite a term of three or
+// more characters that few names hold is looked up in the trigram index
+// first (migration 012); PostgreSQL's planner uses its trigram index, when
+// there is one, on the condition itself.
+func (c conn) modelNameContains(ctx context.Context, term string) (string, []any, error) {
+	cond, args := `LOWER(m.name) LIKE ? ESCAPE '\'`, []any{"%" + strings.ToLower(escapeLike(term)) + "%"}
+	// FTS5's LIKE has no ESCAPE, and a trigram needs three characters.
+	if c.d.Name != "sqlite" || utf8.RuneCountInString(term) < 3 || strings.ContainsAny(term, `%_\`) {
+		return cond, args, nil
+	}
+	pattern := "%" + term + "%"
+	var n int
+	if err := c.row(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM model_names WHERE name LIKE ? LIMIT ?)`, pattern, nameListLimit).Scan(&n); err != nil {
+		return "", nil, err
+	}
+	if n >= nameListLimit {
+		return cond, args, nil
+	}
+	// By name, not id: SQLite then looks each listed name up in the
+	// (workspace, name) index, in name order, where with ids it walked the
+	// workspace's names and tested each against the list. The index folds
+	// case more widely than LOWER (all of Unicode), so the LOWER condition
+	// stays and the answer is the same.
+	return cond + ` AND m.name IN (SELECT name FROM model_names WHERE name LIKE ?)`, append(args, pattern), nil
+}
+
 func (c conn) ListModels(ctx context.Context, f registry.ModelFilter, page steward.PageRequest) ([]*registry.Model, string, error) {
 	limit, err := page.Limit()
 	if err != nil {
@@ -233,7 +267,11 @@ func (c conn) ListModels(ctx context.Context, f registry.ModelFilter, page stewa
 		q, args = q+` AND m.name >= ? AND m.name < ?`, append(args, f.NamePrefix, f.NamePrefix+"\U0010FFFF")
 	}
 	if f.NameLike != "" {
-		q, args = q+` AND LOWER(m.name) LIKE ? ESCAPE '\'`, append(args, "%"+strings.ToLower(escapeLike(f.NameLike))+"%")
+		cond, cargs, err := c.modelNameContains(ctx, f.NameLike)
+		if err != nil {
+			return nil, "", err
+		}
+		q, args = q+` AND `+cond, append(args, cargs...)
 	}
 	if f.Kind != "" {
 		q, args = q+` AND m.kind = ?`, append(args, f.Kind)

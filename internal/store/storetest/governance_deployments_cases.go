@@ -420,7 +420,11 @@ var governanceDeploymentCases = []Case{
 				champions++
 			}
 		}
-		if champions != 1 || total > 100 {
+		// Which writers win depends on the interleaving: five canaries at
+		// 20 % that all come first leave no room for a champion, which is
+		// right. What no interleaving may give is two champions or more
+		// than 100 %.
+		if champions > 1 || total > 100 || len(ds) == 0 {
 			t.Fatalf("after concurrent writers: %d live champions, %g%% live traffic: %+v", champions, total, ds)
 		}
 	}},

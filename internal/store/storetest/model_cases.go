@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/steward-registry/steward/internal/registry"
@@ -58,6 +59,68 @@ var modelCases = []Case{
 		}
 		_, _, err = e.Registry.ListModels(e.Ctx, registry.ModelFilter{Kind: "bogus"}, steward.PageRequest{})
 		wantCode(t, err, steward.CodeInvalid)
+	}},
+	{"model name substring search: the trigram index follows creates, renames and deletes", func(t *testing.T, e *Env) {
+		for _, n := range []string{"fraud-detector", "FRAUD-scorer", "Fraudulent", "a%bc-x", "ab"} {
+			createModel(t, e, e.Ctx, registry.ModelCreate{Name: n})
+		}
+		// More names hold "common" than SQLite lists from the index
+		// (nameListLimit): that search walks the names instead.
+		var common []string
+		for i := range 210 {
+			n := fmt.Sprintf("bulk-%03d-common", i)
+			createModel(t, e, e.Ctx, registry.ModelCreate{Name: n})
+			common = append(common, n)
+		}
+		other := createWorkspace(t, e, "team-b")
+		createModel(t, e, other, registry.ModelCreate{Name: "fraud-elsewhere"})
+		search := func(term string, want ...string) {
+			t.Helper()
+			for _, size := range []int{2, 100} {
+				ms := collect(t, size, func(p steward.PageRequest) ([]*registry.Model, string, error) {
+					return e.Registry.ListModels(e.Ctx, registry.ModelFilter{NameLike: term}, p)
+				})
+				wantStrings(t, fmt.Sprintf("q=%q, page size %d", term, size), modelNames(ms), want)
+			}
+		}
+		search("fraud", "FRAUD-scorer", "Fraudulent", "fraud-detector")
+		search("RAUD-", "FRAUD-scorer", "fraud-detector")
+		search("common", common...)
+		search("k-007-c", "bulk-007-common")
+		search("bc-x", "a%bc-x")
+		search("ab", "ab")
+		search("nothing-like-it")
+
+		_, err := e.Registry.UpdateModel(e.Ctx, "fraud-detector", registry.ModelUpdate{Name: ptr("spam-detector")}, 0)
+		must(t, err)
+		_, err = e.Registry.UpdateModel(e.Ctx, "ab", registry.ModelUpdate{Name: ptr("xy")}, 0)
+		must(t, err)
+		must(t, e.Registry.DeleteModel(e.Ctx, "Fraudulent", 0))
+		must(t, e.Registry.DeleteModel(e.Ctx, "a%bc-x", 0))
+		must(t, e.Registry.DeleteModel(e.Ctx, "bulk-007-common", 0))
+		search("fraud", "FRAUD-scorer")
+		search("detector", "spam-detector")
+		search("spam", "spam-detector")
+		search("bc-x")
+		search("ab")
+		search("xy", "xy")
+		search("k-007-c")
+		search("common", slices.Delete(slices.Clone(common), 7, 8)...)
+		// A model created again under a deleted name is found once.
+		createModel(t, e, e.Ctx, registry.ModelCreate{Name: "Fraudulent"})
+		search("fraud", "FRAUD-scorer", "Fraudulent")
+		if e.DB.Dialect.Name == "sqlite" {
+			// The index holds one row per model: none left behind by a
+			// delete or a rename.
+			var stale int
+			must(t, e.DB.Read.QueryRowContext(e.Ctx, `SELECT COUNT(*) FROM model_names n
+				WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = n.model_id AND m.name = n.name)`).Scan(&stale))
+			var names, models int
+			must(t, e.DB.Read.QueryRowContext(e.Ctx, `SELECT (SELECT COUNT(*) FROM model_names), (SELECT COUNT(*) FROM models)`).Scan(&names, &models))
+			if stale != 0 || names != models {
+				t.Fatalf("model_names: %d rows for %d models, %d of them stale", names, models, stale)
+			}
+		}
 	}},
 	{"model rename", func(t *testing.T, e *Env) {
 		m := createModel(t, e, e.Ctx, registry.ModelCreate{Name: "old", Tags: map[string]string{"team": "risk"}})
