@@ -103,8 +103,8 @@ func (e *Environment) validate() error {
 			return steward.Errorf(steward.CodeInvalid, "image.digest is %d bytes; an OCI digest (sha256:<64 hex> or sha512:<128 hex>) is at most %d", len(im.Digest), maxImageDigest).WithDetail("field", "image.digest")
 		}
 		algo, hex, ok := strings.Cut(im.Digest, ":")
-		if !ok || (algo != "sha256" && algo != "sha512") || len(hex) < 32 || strings.Trim(hex, "0123456789abcdef") != "" {
-			return steward.Errorf(steward.CodeInvalid, "image.digest %q must be an OCI digest such as sha256:<hex>", im.Digest).WithDetail("field", "image.digest")
+		if size := map[string]int{"sha256": 64, "sha512": 128}[algo]; !ok || len(hex) != size || strings.Trim(hex, "0123456789abcdef") != "" {
+			return steward.Errorf(steward.CodeInvalid, "image.digest %q must be an OCI digest: sha256:<64 hex> or sha512:<128 hex>", im.Digest).WithDetail("field", "image.digest")
 		}
 		if err := steward.ValidateValue("image.reference", im.Reference, 1024); err != nil {
 			return err
