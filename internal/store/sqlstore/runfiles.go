@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/steward-registry/steward/internal/registry"
-
 	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/tracking"
 )
