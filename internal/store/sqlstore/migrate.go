@@ -79,6 +79,22 @@ func (db *DB) Migrate(ctx context.Context, ms []Migration, log *slog.Logger) err
 	if have > len(ms) {
 		return fmt.Errorf("database schema is at version %d but this steward knows only up to %d: upgrade steward", have, len(ms))
 	}
+	// The applied migrations must be this binary's, not others with the
+	// same numbers (a build from another branch): the schema would not be
+	// the one this code expects, and no later migration could fix it.
+	if err := cc.eachRow(ctx, func(s scanner) error {
+		var v int
+		var name string
+		if err := s.Scan(&v, &name); err != nil {
+			return err
+		}
+		if v >= 1 && v <= len(ms) && ms[v-1].Name != name {
+			return fmt.Errorf("database migration %03d is %q but this steward's is %q: the database was migrated by another build of steward; use that build, or restore a backup taken before it", v, name, ms[v-1].Name)
+		}
+		return nil
+	}, `SELECT version, name FROM schema_migrations ORDER BY version`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for _, m := range ms[have:] {
 		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {

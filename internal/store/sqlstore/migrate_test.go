@@ -1,7 +1,9 @@
 package sqlstore_test
 
 import (
+	"context"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -72,4 +74,48 @@ func TestLoadMigrationsRejects(t *testing.T) {
 	if _, err := sqlstore.LoadMigrations(mapFS("001_a.sql"), "nope"); err == nil {
 		t.Fatalf("missing directory: got no error")
 	}
+}
+
+// TestMigrateChecksNames: a database migrated by another build (same
+// numbers, other migrations) is refused, not migrated further.
+func TestMigrateChecksNames(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var ms []sqlstore.Migration
+		rows, err := db.Read.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var m sqlstore.Migration
+			if err := rows.Scan(&m.Version, &m.Name); err != nil {
+				t.Fatal(err)
+			}
+			ms = append(ms, m)
+		}
+		if err := rows.Close(); err != nil || len(ms) < 3 {
+			t.Fatalf("applied migrations %v: %v", ms, err)
+		}
+		if err := db.Migrate(ctx, ms, nil); err != nil {
+			t.Fatalf("the same migrations again: %v", err)
+		}
+		other := slices.Clone(ms)
+		other[2].Name = "from_another_branch"
+		other = append(other, sqlstore.Migration{Version: len(ms) + 1, Name: "next", SQL: `CREATE TABLE migrate_next (a INTEGER)`})
+		err = db.Migrate(ctx, other, nil)
+		if err == nil || !strings.Contains(err.Error(), ms[2].Name) || !strings.Contains(err.Error(), "from_another_branch") {
+			t.Fatalf("migrations with another 003: got %v, want an error naming both", err)
+		}
+		var n int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+			t.Fatalf("after the refusal %d migrations are recorded (%v), want %d", n, err, len(ms))
+		}
+		next := append(slices.Clone(ms), other[len(other)-1])
+		if err := db.Migrate(ctx, next, nil); err != nil {
+			t.Fatalf("one new migration: %v", err)
+		}
+		if v, err := db.SchemaVersion(ctx); err != nil || v != len(ms)+1 {
+			t.Fatalf("schema version %d (%v), want %d", v, err, len(ms)+1)
+		}
+	})
 }
