@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/steward-registry/steward/internal/steward"
 )
 
 // DefaultCheckpointEvery is how many new events trigger an audit checkpoint.
@@ -211,9 +213,5 @@ func (c *Config) UploadsDir() string { return filepath.Join(c.Home, "uploads") }
 // IsLoopback reports whether the listen address is loopback only.
 func (c *Config) IsLoopback() bool {
 	host, _, _ := net.SplitHostPort(c.Listen)
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return steward.IsLoopbackHost(host)
 }

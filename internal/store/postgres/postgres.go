@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/steward-registry/steward/internal/steward"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 )
 
@@ -139,11 +140,7 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 // another machine has cores of its own, which Steward cannot count: no
 // gate.
 func sharesCores(host string) bool {
-	if strings.HasPrefix(host, "/") || host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.HasPrefix(host, "/") || steward.IsLoopbackHost(host)
 }
 
 // OpenRaw connects without migrating (tests and tools).
