@@ -375,11 +375,39 @@ func (s *Service) DeleteVersion(ctx context.Context, model string, version int64
 		if err := checkRevision(fmt.Sprintf("version %d of model %s", version, model), cur.Revision, ifRevision); err != nil {
 			return err
 		}
+		if err := s.leaving(ctx, r, model, cur); err != nil {
+			return err
+		}
 		if err := r.DeleteVersion(ctx, cur.ID); err != nil {
 			return err
 		}
 		return s.emit(ctx, r, "model_version.delete", "model_version", cur.ID, cur, nil)
 	})
+}
+
+// leaving tells the lifecycle hook that a version being deleted leaves its
+// stage and its aliases, so that the history (what was in Production at
+// time T) ends its tenure there. Like an alias removal, leaving a guarded
+// place puts nothing new in it: recorded, not gated.
+func (s *Service) leaving(ctx context.Context, r Repo, model string, v *Version) error {
+	if s.lifecycle == nil || (v.Stage == StageNone && len(v.Aliases) == 0) {
+		return nil
+	}
+	m, err := r.GetModel(ctx, model)
+	if err != nil {
+		return err
+	}
+	if v.Stage != StageNone {
+		if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "stage", Target: string(StageNone), From: string(v.Stage), Cascade: true}); err != nil {
+			return err
+		}
+	}
+	for _, a := range v.Aliases {
+		if err := s.moving(ctx, r, &Move{Model: m, Version: v, Kind: "alias", Target: a, From: fmt.Sprint(v.Version), Removed: true}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetVersionTag sets one tag on a version.

@@ -244,6 +244,11 @@ var governanceDeploymentCases = []Case{
 		stage(3, "Production", false, "hotfix")
 		clk.at(6_000)
 		must(t, e.Registry.DeleteAlias(ctx, "m", "champion"))
+		clk.at(7_000) // v3 holds the alias, then is deleted: it leaves Production and the alias
+		_, err = e.Registry.SetAlias(ctx, "m", "champion", 3)
+		must(t, err)
+		clk.at(8_000)
+		must(t, e.Registry.DeleteVersion(ctx, "m", 3, 0))
 
 		for _, c := range []struct {
 			at   int64
@@ -258,6 +263,8 @@ var governanceDeploymentCases = []Case{
 			{4_000, []string{"@champion:2", "Archived:1", "Production:2"}},
 			{5_000, []string{"@champion:2", "Archived:1", "Production:2,3"}},
 			{6_000, []string{"Archived:1", "Production:2,3"}},
+			{7_000, []string{"@champion:3", "Archived:1", "Production:2,3"}},
+			{8_000, []string{"Archived:1", "Production:2"}},
 		} {
 			st, err := gov.StateAt(ctx, "m", c.at)
 			must(t, err)
