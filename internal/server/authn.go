@@ -157,9 +157,17 @@ func (s *Server) recordDenial(ctx context.Context, p steward.Principal, action, 
 	if p.ID == "" {
 		p = steward.Principal{ID: "unknown", Kind: steward.PrincipalUser, AuthMethod: "none"}
 	}
-	after, _ := json.Marshal(map[string]any{"route": route, "status": status, "reason": reason})
+	detail := map[string]any{"route": route, "status": status, "reason": reason}
+	// A denial that names a workspace that does not exist is kept in the
+	// default workspace's log, with the name it gave: otherwise inventing
+	// names would put attempts where no workspace's audit view shows them.
+	ws := steward.WorkspaceFrom(ctx)
+	if err := s.workspaces.check(ctx, ws); err != nil {
+		detail["workspace"], ws = ws, steward.DefaultWorkspace
+	}
+	after, _ := json.Marshal(detail)
 	e := &events.Event{
-		Workspace: steward.WorkspaceFrom(ctx), Time: steward.Millis(time.Now()),
+		Workspace: ws, Time: steward.Millis(time.Now()),
 		ActorID: p.ID, ActorKind: string(p.Kind), AuthMethod: p.AuthMethod,
 		RequestID: ri.RequestID, RemoteIP: ri.RemoteIP, UserAgent: ri.UserAgent,
 		Action: action, ObjectType: "request", ObjectID: route, After: after,

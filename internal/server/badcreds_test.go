@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -263,6 +264,15 @@ func TestWorkspaceHeaderCheckedBeforeAuth(t *testing.T) {
 			"Authorization", "Bearer stw_notatoken_secretpart").want(t, "valid header, bad token", http.StatusUnauthorized)
 		if ev := e.eventFor("auth.failed", "goodws"); ev.Workspace != steward.DefaultWorkspace {
 			t.Fatalf("auth.failed recorded in workspace %q", ev.Workspace)
+		}
+		// A well-formed name of no workspace: the denial is kept in the
+		// default workspace's log, naming what was asked for.
+		e.call("GET", "/api/v1/models", "", "", "Steward-Workspace", "ghost-team", "X-Request-Id", "ghostws",
+			"Authorization", "Bearer stw_notatoken_secretpart").want(t, "unknown workspace, bad token", http.StatusUnauthorized)
+		ev := e.eventFor("auth.failed", "ghostws")
+		var after map[string]any
+		if err := json.Unmarshal(ev.After, &after); err != nil || ev.Workspace != steward.DefaultWorkspace || after["workspace"] != "ghost-team" {
+			t.Fatalf("auth.failed for an unknown workspace: recorded in %q with %s (%v), want default naming ghost-team", ev.Workspace, ev.After, err)
 		}
 	})
 }
