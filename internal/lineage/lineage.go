@@ -232,12 +232,20 @@ func ValidateKey(k string) error {
 	if !utf8.ValidString(k) {
 		return steward.Errorf(steward.CodeInvalid, "node key is not valid UTF-8").WithDetail("field", "key")
 	}
-	for _, r := range k {
-		if unicode.IsControl(r) {
-			return steward.Errorf(steward.CodeInvalid, "node key contains a control character (%U)", r).WithDetail("field", "key")
-		}
+	if r, ok := controlChar(k); ok {
+		return steward.Errorf(steward.CodeInvalid, "node key contains a control character (%U)", r).WithDetail("field", "key")
 	}
 	return nil
+}
+
+// controlChar returns the first control character in s, if any.
+func controlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // Direction of a trace.

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/steward-registry/steward/internal/steward"
 )
@@ -385,10 +384,8 @@ func checkFacetName(where, name string) error {
 	if len(name) > MaxFacetName {
 		return invalid(where, "%s has a facet name of %d bytes; the limit is %d", where, len(name), MaxFacetName)
 	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return invalid(where, "%s has a facet name with a control character (%U)", where, r)
-		}
+	if r, ok := controlChar(name); ok {
+		return invalid(where, "%s has a facet name with a control character (%U)", where, r)
 	}
 	return nil
 }
