@@ -127,6 +127,7 @@ func Open(ctx context.Context, dsn string, runtimeParams map[string]string, log 
 		db.FairReads(2 * runtime.GOMAXPROCS(0))
 	}
 	db.StartSealer(log)
+	db.OnClose(keepStatistics(pool, log))
 	return db, nil
 }
 

@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-registry/steward/internal/audit"
 	"github.com/steward-registry/steward/internal/store/postgres"
@@ -91,5 +93,98 @@ func TestNoParallelPlans(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("%s: max_parallel_workers_per_gather = %q (%v), want %q", dsn, got, err, want)
 		}
+	}
+}
+
+// TestAnalyzeGrownTables: a table is analyzed when its row count has
+// doubled (at least 100 rows more) or halved since its statistics were
+// taken, and not for updates. Autovacuum is off for the table, so only
+// the keeper can have analyzed it.
+func TestAnalyzeGrownTables(t *testing.T) {
+	ctx := context.Background()
+	schema := storetest.NewSchema(t)
+	db, err := postgres.OpenRaw(ctx, storetest.PostgresDSN()+"&search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The statistics views see a session's changes once it flushes them.
+	run := func(q string) {
+		t.Helper()
+		for _, s := range []string{q, `SELECT pg_stat_force_next_flush()`, `SELECT 1`} {
+			if _, err := c.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+	run(`CREATE TABLE grow (id int PRIMARY KEY, n int NOT NULL) WITH (autovacuum_enabled = false)`)
+	table := schema + ".grow"
+	for _, step := range []struct {
+		change  string
+		analyze bool
+		rows    float64 // reltuples after the step
+	}{
+		{`INSERT INTO grow SELECT g, 0 FROM generate_series(1, 99) g`, false, -1},
+		{`INSERT INTO grow VALUES (100, 0)`, true, 100},
+		{`UPDATE grow SET n = n + 1`, false, 100},
+		{`UPDATE grow SET n = n + 1`, false, 100},
+		{`INSERT INTO grow SELECT g, 0 FROM generate_series(101, 299) g`, false, 100},
+		{`INSERT INTO grow VALUES (300, 0)`, true, 300},
+		{`INSERT INTO grow SELECT g, 0 FROM generate_series(301, 1200) g`, true, 1200},
+		{`DELETE FROM grow WHERE id > 700`, false, 1200},
+		{`DELETE FROM grow WHERE id > 599`, true, 599},
+	} {
+		run(step.change)
+		got, err := postgres.AnalyzeGrownTables(ctx, db)
+		if err != nil {
+			t.Fatalf("after %s: %v", step.change, err)
+		}
+		if want := []string{table}; step.analyze != slices.Equal(got, want) || (!step.analyze && len(got) > 0) {
+			t.Errorf("after %s: analyzed %v, want analyzed=%v", step.change, got, step.analyze)
+		}
+		var rows float64
+		if err := db.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'grow'::regclass`).Scan(&rows); err != nil || rows != step.rows {
+			t.Fatalf("after %s: reltuples %v (%v), want %v", step.change, rows, err, step.rows)
+		}
+	}
+}
+
+// TestOpenKeepsStatistics: a server's database analyzes a grown table by
+// itself.
+func TestOpenKeepsStatistics(t *testing.T) {
+	ctx := context.Background()
+	schema := storetest.NewSchema(t)
+	db, err := postgres.Open(ctx, storetest.PostgresDSN(), map[string]string{"search_path": schema}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE grow (id int PRIMARY KEY) WITH (autovacuum_enabled = false)`,
+		`INSERT INTO grow SELECT generate_series(1, 500)`,
+	} {
+		if _, err := db.Write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The keeper looks every 2 s; the deadline only bounds a failure.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var rows float64
+		if err := db.Read.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'grow'::regclass`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows == 500 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("grow not analyzed after 30 s: reltuples %v", rows)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
