@@ -79,15 +79,40 @@ func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
 	return c.ensureNodes(ctx, nodes, true)
 }
 
+// nk is a node's identity within a workspace.
+type nk struct {
+	t   lineage.NodeType
+	key string
+}
+
+// sortKeys puts node keys in key order: two PostgreSQL transactions
+// inserting overlapping nodes (batches of OpenLineage events naming the
+// same tables) then wait for each other's keys in one order, and cannot
+// deadlock.
+func sortKeys(keys []nk) {
+	slices.SortFunc(keys, func(a, b nk) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.key, b.key)) })
+}
+
+// newNodeArgs is the insertNodes rows of the nodes with the given keys.
+func newNodeArgs(ws string, byKey map[nk][]*lineage.Node, keys []nk) []any {
+	now := nowMillis()
+	args := make([]any, 0, 7*len(keys))
+	for _, k := range keys {
+		n := byKey[k][0]
+		attrs := string(n.Attrs)
+		if attrs == "" {
+			attrs = "{}"
+		}
+		args = append(args, ws, string(n.Type), n.Key, n.Name, n.ObjectID, attrs, now)
+	}
+	return args
+}
+
 func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create bool) error {
 	if len(nodes) == 0 {
 		return nil
 	}
 	ws := steward.WorkspaceFrom(ctx)
-	type nk struct {
-		t   lineage.NodeType
-		key string
-	}
 	byKey := map[nk][]*lineage.Node{}
 	var order []nk
 	for _, n := range nodes {
@@ -142,38 +167,47 @@ func (c conn) ensureNodes(ctx context.Context, nodes []*lineage.Node, create boo
 	if len(order) == 0 {
 		return nil
 	}
-	if err := lookup(order); err != nil {
-		return err
-	}
-	if !create {
-		return nil
-	}
-	var missing []nk
-	for _, k := range order {
-		if byKey[k][0].ID == 0 {
-			missing = append(missing, k)
+	missing := order
+	if create && c.d.ArrayInsert {
+		// PostgreSQL: one statement inserts the nodes that are missing and
+		// reads the others, a round trip less than a lookup and then an
+		// insert. Its lookup sees the table as it was before the insert, so
+		// a node comes from one half or the other; one that a concurrent
+		// transaction committed meanwhile is in neither and is read below.
+		// (DO NOTHING still draws an id from the sequence for each node that
+		// exists: ids have gaps, which nothing reads.)
+		sortKeys(missing)
+		cols, err := pgColumns(insertNodes.types, newNodeArgs(ws, byKey, missing))
+		if err != nil {
+			return err
 		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	// In key order: two PostgreSQL transactions inserting overlapping
-	// nodes (batches of OpenLineage events naming the same tables) then
-	// wait for each other's keys in one order, and cannot deadlock.
-	slices.SortFunc(missing, func(a, b nk) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.key, b.key)) })
-	now := nowMillis()
-	args := make([]any, 0, 7*len(missing))
-	for _, k := range missing {
-		n := byKey[k][0]
-		attrs := string(n.Attrs)
-		if attrs == "" {
-			attrs = "{}"
+		q := `WITH v AS (SELECT * FROM unnest(` + arrayParams(insertNodes.types) + `) AS v(workspace, type, key, name, object_id, attrs, created_at)),
+			ins AS (` + insertNodes.head + ` SELECT * FROM v ` + insertNodes.tail + `)
+			SELECT * FROM ins UNION ALL SELECT n.id, n.type, n.key, n.created_at FROM v CROSS JOIN LATERAL (SELECT n.id, n.type, n.key, n.created_at
+				FROM lineage_nodes n WHERE n.workspace = v.workspace AND n.type = v.type AND n.key = v.key LIMIT 1) n`
+		if err := c.eachRow(ctx, found, q, cols...); err != nil {
+			return err
 		}
-		args = append(args, ws, string(n.Type), n.Key, n.Name, n.ObjectID, attrs, now)
-	}
-	err := insertNodes.run(ctx, c, args, found)
-	if err != nil {
-		return err
+	} else {
+		if err := lookup(order); err != nil {
+			return err
+		}
+		if !create {
+			return nil
+		}
+		missing = nil
+		for _, k := range order {
+			if byKey[k][0].ID == 0 {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		sortKeys(missing)
+		if err := insertNodes.run(ctx, c, newNodeArgs(ws, byKey, missing), found); err != nil {
+			return err
+		}
 	}
 	// A concurrent transaction (PostgreSQL) may have created some of them
 	// first: DO NOTHING returned no id for those, so read them.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -443,17 +444,29 @@ func (c conn) fillVersions(ctx context.Context, vs []*registry.Version) error {
 	if err != nil {
 		return err
 	}
-	if err := c.eachKV(ctx, "version_tags", "version_id", "text", ids, func(id, k, v string) { byID[id].Tags[k] = v }); err != nil {
-		return err
-	}
-	return c.eachRow(ctx, func(s scanner) error {
-		var id, a string
-		if err := s.Scan(&id, &a); err != nil {
+	// Tags and aliases in one statement: a version read is then two round
+	// trips, not three (get-latest-versions is one of MLflow's hottest).
+	err = c.eachRow(ctx, func(s scanner) error {
+		var id, k, v string
+		var alias bool
+		if err := s.Scan(&id, &alias, &k, &v); err != nil {
 			return err
 		}
-		byID[id].Aliases = append(byID[id].Aliases, a)
+		if alias {
+			byID[id].Aliases = append(byID[id].Aliases, k)
+		} else {
+			byID[id].Tags[k] = v
+		}
 		return nil
-	}, `SELECT version_id, alias FROM model_aliases WHERE `+in+` ORDER BY alias`, args...)
+	}, `SELECT version_id, 0 = 1, key, value FROM version_tags WHERE `+in+`
+		UNION ALL SELECT version_id, 1 = 1, alias, '' FROM model_aliases WHERE `+in, append(args, args...)...)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		slices.Sort(v.Aliases)
+	}
+	return nil
 }
 
 func (c conn) ListVersions(ctx context.Context, f registry.VersionFilter, page steward.PageRequest) ([]*registry.Version, string, error) {
@@ -570,18 +583,31 @@ var insertVersionFiles = bulk{
 }
 
 func (c conn) CreateVersion(ctx context.Context, v *registry.Version, files []registry.File) error {
-	if _, err := c.exec(ctx, `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id, run_link,
+	insert := `INSERT INTO model_versions (id, workspace, model_id, version, description, source, run_id, run_link,
 		manifest_digest, file_count, total_size, stage, status, status_message, created_by, created_at, updated_at, revision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.ID, v.Workspace, v.ModelID, v.Version, v.Description, v.Source, v.RunID, v.RunLink, v.ManifestDigest, v.FileCount, v.TotalSize,
-		string(v.Stage), v.Status, v.StatusMessage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Revision); err != nil {
-		return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
-	}
-	args := make([]any, 0, len(files)*5)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{v.ID, v.Workspace, v.ModelID, v.Version, v.Description, v.Source, v.RunID, v.RunLink, v.ManifestDigest, v.FileCount, v.TotalSize,
+		string(v.Stage), v.Status, v.StatusMessage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Revision}
+	manifest := make([]any, 0, len(files)*5)
 	for _, f := range files {
-		args = append(args, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
+		manifest = append(manifest, v.ID, f.Path, f.Digest, f.Size, f.MediaType)
 	}
-	return insertVersionFiles.run(ctx, c, args, nil)
+	if !c.d.ArrayInsert {
+		if _, err := c.exec(ctx, insert, args...); err != nil {
+			return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
+		}
+		return insertVersionFiles.run(ctx, c, manifest, nil)
+	}
+	// PostgreSQL: the manifest goes in with the version, one round trip. The
+	// version's insert runs whether or not there are files, and the foreign
+	// key is checked at the end of the statement, when the version is there.
+	cols, err := pgColumns(insertVersionFiles.types, manifest)
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, `WITH v AS (`+insert+` RETURNING id) `+insertVersionFiles.head+
+		` SELECT f.* FROM v, unnest(`+arrayParams(insertVersionFiles.types)+`) f`, append(args, cols...)...)
+	return c.uniqueAs(err, "version %d of model %q already exists", v.Version, v.ModelName)
 }
 
 func (c conn) UpdateVersion(ctx context.Context, v *registry.Version, prev int64) error {

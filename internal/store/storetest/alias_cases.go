@@ -59,6 +59,17 @@ var aliasCases = []Case{
 
 		_, err = e.Registry.SetAlias(e.Ctx, "m", "backup", 3)
 		must(t, err)
+		// A version's tags and aliases are read together; aliases sort.
+		must(t, e.Registry.SetVersionTag(e.Ctx, "m", 3, "backup", "tag, not alias"))
+		wantAliases(t, e, "m", map[string]int64{"champion": 3, "challenger": 2, "backup": 3})
+		vs, _, err := e.Registry.ListVersions(e.Ctx, registry.VersionFilter{Model: "m"}, steward.PageRequest{})
+		must(t, err)
+		for _, v := range vs {
+			want := map[int64]map[string]string{3: {"backup": "tag, not alias"}}[v.Version]
+			if !maps.Equal(v.Tags, want) && len(v.Tags)+len(want) > 0 {
+				t.Fatalf("tags of version %d: %v, want %v", v.Version, v.Tags, want)
+			}
+		}
 		must(t, e.Registry.DeleteVersion(e.Ctx, "m", 3, 0))
 		for _, a := range []string{"champion", "backup"} {
 			_, err = e.Registry.GetVersionByAlias(e.Ctx, "m", a)

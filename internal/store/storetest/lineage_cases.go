@@ -168,6 +168,38 @@ var lineageCases = []Case{
 			t.Fatalf("got %d versions, newest %d", len(vs), vs[0].Version)
 		}
 	}},
+	{"lineage: concurrent versions of one run share its node", func(t *testing.T, e *Env) {
+		// Each create looks for the run's node and inserts it if missing; on
+		// PostgreSQL most find it inserted by another transaction meanwhile.
+		// (One model each: versions of one model wait for each other.)
+		run := newRun(t, e)
+		const n = 8
+		for i := range n {
+			createModel(t, e, e.Ctx, registry.ModelCreate{Name: fmt.Sprint("m", i)})
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = e.Registry.CreateVersion(e.Ctx, fmt.Sprint("m", i), registry.VersionCreate{RunID: run.ID})
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			must(t, err)
+		}
+		down := trace(t, e, e.Ctx, lineage.TraceRequest{Node: "run:" + run.ID, Direction: lineage.Downstream})
+		for i := range n {
+			mv, err := e.Registry.GetVersion(e.Ctx, fmt.Sprint("m", i), 1)
+			must(t, err)
+			if !hasEdge(down, "run:"+run.ID, "model_version:"+mv.ID, lineage.EdgeProduced) {
+				t.Fatalf("no produced edge to m%d/1: %+v", i, down.Edges)
+			}
+		}
+		if len(down.Nodes) != n+1 {
+			t.Fatalf("%d nodes downstream of the run, want %d: %+v", len(down.Nodes), n+1, down.Nodes)
+		}
+	}},
 	{"lineage: run inputs link dataset versions; a version trains on its run's training data", func(t *testing.T, e *Env) {
 		ds := dataset(t, e, e.Ctx, "transactions", map[string]string{"a.csv": "1"})
 		run := newRun(t, e)
