@@ -81,6 +81,7 @@ type Provider struct {
 	op     *op.Provider
 	store  *storage
 	page   *template.Template
+	srv    *httptest.Server
 }
 
 // Start runs a provider on 127.0.0.1:0 over plain HTTP until the test ends.
@@ -150,7 +151,7 @@ func Start(t testing.TB, opts ...Option) *Provider {
 		srv.Close()
 		t.Fatalf("oidctest: login page: %v", err)
 	}
-	p := &Provider{issuer: issuer, op: provider, store: st, page: page}
+	p := &Provider{issuer: issuer, op: provider, store: st, page: page, srv: srv}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+loginPath, p.loginPage)
 	mux.HandleFunc("POST "+loginPath, p.loginSubmit)
@@ -162,6 +163,10 @@ func Start(t testing.TB, opts ...Option) *Provider {
 	t.Cleanup(srv.Close)
 	return p
 }
+
+// Stop shuts the provider down before the test ends: the relying party
+// then finds it unreachable.
+func (p *Provider) Stop() { p.srv.Close() }
 
 // Issuer is the provider's issuer URL, e.g. http://127.0.0.1:41234.
 func (p *Provider) Issuer() string { return p.issuer }

@@ -131,7 +131,7 @@ func (o *sso) Exchange(ctx context.Context, subjectToken, _ string) (string, *au
 				// configured for the issuer, and a token requested for
 				// one mapping's audience must not match another's account.
 				if m.issuer == iss && slices.Contains(auds, m.audience) && m.subject.MatchString(sub) {
-					return o.s.auth.SignIn(ctx, auth.ExternalIdentity{Issuer: iss, Subject: sub, ServiceAccount: m.account}, auth.TokenExchange, auth.WorkloadIdentityMethod)
+					return o.signIn(ctx, auth.ExternalIdentity{Issuer: iss, Subject: sub, ServiceAccount: m.account}, auth.TokenExchange, auth.WorkloadIdentityMethod)
 				}
 			}
 			return "", nil, steward.Errorf(steward.CodePermissionDenied, "workload %q of %s is not mapped to a service account; an admin must add a --workload-identity for it", sub, iss)
@@ -147,7 +147,18 @@ func (o *sso) Exchange(ctx context.Context, subjectToken, _ string) (string, *au
 	if err != nil {
 		return "", nil, err
 	}
-	return o.s.auth.SignIn(ctx, externalOf(id), auth.TokenExchange, "oidc")
+	return o.signIn(ctx, externalOf(id), auth.TokenExchange, "oidc")
+}
+
+// signIn issues a token for an external identity. Its events
+// (account.create, token.create) are recorded in the request's workspace,
+// which must therefore exist: sign-in routes are public, and the
+// middleware checks the workspace only after authentication.
+func (o *sso) signIn(ctx context.Context, id auth.ExternalIdentity, kind auth.TokenKind, method string) (string, *auth.Token, error) {
+	if err := o.s.workspaces.check(ctx, steward.WorkspaceFrom(ctx)); err != nil {
+		return "", nil, err
+	}
+	return o.s.auth.SignIn(ctx, id, kind, method)
 }
 
 // audiencesOf reads a verified token's "aud" claim: a string or a list.
@@ -189,7 +200,7 @@ func (o *sso) callback(w http.ResponseWriter, r *http.Request) {
 	id, next, err := o.rp.Callback(w, r)
 	if err == nil {
 		var raw string
-		raw, _, err = o.s.auth.SignIn(r.Context(), externalOf(id), auth.TokenSession, "session")
+		raw, _, err = o.signIn(r.Context(), externalOf(id), auth.TokenSession, "session")
 		if err == nil {
 			http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: raw, Path: "/", HttpOnly: true, Secure: o.secure,
 				SameSite: http.SameSiteLaxMode, MaxAge: int(o.s.cfg.SessionTTL.Seconds())})
@@ -200,7 +211,10 @@ func (o *sso) callback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	o.s.recordDenial(r.Context(), steward.Principal{}, "auth.login_failed", "GET /auth/callback", http.StatusUnauthorized, steward.ErrorMessage(err))
+	// The status recorded is the one answered: 401 for a refused login, 503
+	// when the provider could not be reached.
+	o.s.recordDenial(r.Context(), steward.Principal{}, "auth.login_failed", "GET /auth/callback",
+		httpapi.HTTPStatus(steward.ErrorCode(err)), steward.ErrorMessage(err))
 	httpapi.WriteError(w, r, o.s.log, err)
 }
 

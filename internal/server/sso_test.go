@@ -566,6 +566,27 @@ func TestSSOCallbackRefused(t *testing.T) {
 	})
 }
 
+// TestSSOCallbackProviderDown: when the provider cannot be reached to
+// redeem the code, the callback answers 503 and its audit record says 503,
+// not 401 (nobody was refused).
+func TestSSOCallbackProviderDown(t *testing.T) {
+	e := newSSOEnv(t, nil)
+	b := e.browser()
+	loc := e.toCallback(b, "", formOf(oidctest.Alice()))
+	e.p.Stop()
+	resp, body := e.request(noFollow(b), "GET", loc.String(), "", "")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be reached") {
+		t.Fatalf("callback: %s: %s, want 503 saying the provider cannot be reached", resp.Status, body)
+	}
+	if sessionCookieOf(resp) != nil {
+		t.Error("a failed login set a session cookie")
+	}
+	recs := e.loginFailures()
+	if len(recs) != 1 || recs[0]["status"] != float64(http.StatusServiceUnavailable) || recs[0]["route"] != "GET /auth/callback" {
+		t.Fatalf("audit records = %v, want one with status 503", recs)
+	}
+}
+
 // signInAt visits the callback URL loc with browser b and returns the
 // session cookie, or nil when the callback refused.
 func (e *ssoEnv) signInAt(b *http.Client, loc *url.URL) *http.Cookie {

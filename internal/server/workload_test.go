@@ -184,6 +184,24 @@ func TestWorkloadIdentity(t *testing.T) {
 		})
 	}
 
+	t.Run("a workspace that does not exist is refused", func(t *testing.T) {
+		// The sign-in's events go to the request's workspace; on this
+		// public route nothing else checks that it exists.
+		raw, err := e.p.WorkloadToken(ctx, "steward")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]string{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token": raw})
+		resp, got := e.request(nil, "POST", "/api/v1/auth/token", "", string(body), "Steward-Workspace", "nope")
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(got, "nope") || strings.Contains(got, "access_token") {
+			t.Errorf("exchange in workspace nope: %s: %s, want 404 naming it", resp.Status, got)
+		}
+		resp, got = e.request(nil, "POST", "/api/v1/auth/token", "", string(body), "Steward-Workspace", "default")
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("exchange in workspace default: %s: %s", resp.Status, got)
+		}
+	})
+
 	t.Run("disabled service account", func(t *testing.T) {
 		e.mustJSON(http.StatusOK, nil, "PATCH", "/api/v1/accounts/ci-bot", e.adminToken, `{"disabled":true}`)
 		raw, err := e.p.WorkloadToken(ctx, "steward")
