@@ -303,13 +303,14 @@ type cardTransition struct {
 	from   []string
 	to     string
 	perm   steward.Permission
+	said   string // how the transition's comment is introduced in the card's discussion
 }
 
 var (
-	transSubmit  = cardTransition{"submit", []string{CardDraft}, CardPendingReview, steward.PermModelWrite}
-	transApprove = cardTransition{"approve", []string{CardPendingReview}, CardApproved, steward.PermModelValidate}
-	transReject  = cardTransition{"reject", []string{CardPendingReview}, CardDraft, steward.PermModelValidate}
-	transArchive = cardTransition{"archive", []string{CardDraft, CardPendingReview, CardApproved}, CardArchived, steward.PermModelWrite}
+	transSubmit  = cardTransition{"submit", []string{CardDraft}, CardPendingReview, steward.PermModelWrite, "Submitted for review"}
+	transApprove = cardTransition{"approve", []string{CardPendingReview}, CardApproved, steward.PermModelValidate, "Approved"}
+	transReject  = cardTransition{"reject", []string{CardPendingReview}, CardDraft, steward.PermModelValidate, "Rejected"}
+	transArchive = cardTransition{"archive", []string{CardDraft, CardPendingReview, CardApproved}, CardArchived, steward.PermModelWrite, "Archived"}
 )
 
 // SubmitCard sends a draft for review; the comment is for the reviewer.
@@ -326,7 +327,8 @@ func (s *Service) ApproveCard(ctx context.Context, model string, cardVersion, if
 }
 
 // RejectCard sends a card pending review back to draft; the comment, which
-// says what to fix, is required and kept in the audit event.
+// says what to fix, is required. Like every transition's comment it goes in
+// the audit event and in the card's discussion ("Rejected: ...").
 func (s *Service) RejectCard(ctx context.Context, model string, cardVersion, ifRevision int64, comment string) (*Card, error) {
 	if comment == "" {
 		return nil, steward.Errorf(steward.CodeInvalid, "comment is required: say what the authors should fix").WithDetail("field", "comment")
@@ -382,6 +384,19 @@ func (s *Service) transitionCard(ctx context.Context, model string, cardVersion,
 		}
 		if err := s.emit(ctx, r, "card."+t.action, "model_card", next.ID, cur, cardEvent{&next, comment}); err != nil {
 			return err
+		}
+		if comment != "" {
+			// Said to the card's authors and reviewers (a rejection says
+			// what to fix): kept in the card's discussion too, where they
+			// read it, not only in the audit log.
+			c := &Comment{ID: steward.NewID(), ModelID: m.ID, ModelName: model, Target: TargetCard, CardID: cur.ID,
+				Body: t.said + ": " + comment, Author: actor(ctx), CreatedAt: now}
+			if err := r.CreateComment(ctx, c); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, r, "comment.create", "comment", c.ID, nil, c); err != nil {
+				return err
+			}
 		}
 		out = &next
 		if t.action == transApprove.action {

@@ -130,6 +130,22 @@ func TestModelCardsWorkflow(t *testing.T) {
 		if evs := e.eventsOf("card.reject"); len(evs) != 1 || !strings.Contains(string(evs[0].After), "add caveats") || evs[0].ActorID != "val" {
 			t.Errorf("card.reject events = %+v", evs)
 		}
+		// The authors read why in the card's discussion.
+		var discussion struct {
+			Comments []struct {
+				Body   string `json:"body"`
+				Author string `json:"author"`
+				Target string `json:"target"`
+			} `json:"comments"`
+		}
+		r = e.call("GET", base+"/1/comments", dev, "").want(t, "the card's discussion", http.StatusOK)
+		if err := json.Unmarshal([]byte(r.body), &discussion); err != nil {
+			t.Fatal(err)
+		}
+		if c := discussion.Comments; len(c) != 2 || c[0].Body != "Submitted for review: ready" || c[0].Author != "dev" ||
+			c[1].Body != "Rejected: add caveats" || c[1].Author != "val" || c[1].Target != "card" {
+			t.Errorf("card comments = %+v", c)
+		}
 		e.call("PATCH", base+"/1", dev, cardBody("scores retail loans", "High")).want(t, "edit the draft", http.StatusOK)
 		e.call("POST", base+"/1/submit", dev, "").want(t, "submit again", http.StatusOK)
 		r = e.call("POST", base+"/1/approve", val, `{"comment":"independent review done"}`).want(t, "validator approves", http.StatusOK)
