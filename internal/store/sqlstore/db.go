@@ -68,6 +68,14 @@ type Dialect struct {
 	// VALUES list the sealer updates many events from in one statement,
 	// with the casts the database needs; without it, one UPDATE per event.
 	AuditSealValues string
+	// RunSearchSetup, if set, runs first in a runs search's own read
+	// transaction. PostgreSQL's is SET LOCAL enable_memoize = off: every
+	// probe of a runs search is keyed by a run id and a run comes once per
+	// search, so a Memoize node above a probe never hits, yet PostgreSQL
+	// put one above the params probe of a walk in metric order, and its
+	// hash table cost about a quarter of the search (bench/RESULTS.md,
+	// eighth pass).
+	RunSearchSetup string
 	// ScanBinary, if set, runs a query and hands fn each row's columns in
 	// the binary wire format (int8 as 8 bytes big-endian, text and bytea as
 	// their bytes, NULL as nil), skipping database/sql's per-column

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/steward-registry/steward/internal/search"
 )
@@ -34,4 +35,11 @@ func Rebind(d *Dialect, q string) string { return d.rebind(q) }
 // searches do.
 func (db *DB) Snapshot(ctx context.Context, fn func() error) error {
 	return db.conn.snapshot(ctx, func(conn) error { return fn() })
+}
+
+// SQL is the transaction's connection, for tests that inspect its state.
+func (t *Tx) SQL() interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+} {
+	return t.q
 }

@@ -1,13 +1,17 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"testing"
 	"time"
 
+	"github.com/steward-registry/steward/internal/search"
 	"github.com/steward-registry/steward/internal/store/sqlstore"
 	"github.com/steward-registry/steward/internal/store/storetest"
+	"github.com/steward-registry/steward/internal/tracking"
 )
 
 // seedScale inserts n runs in experiment 0 with metrics m1, m2 and param p1
@@ -109,4 +113,48 @@ func TestSearchRunsScale(t *testing.T) {
 		// machine. This test checks the results are right at scale.
 		t.Logf("%d runs: %v; %d runs: %v", n/10, times[n/10], n, times[n])
 	})
+}
+
+// TestRunSearchSetupStaysInItsTransaction checks that PostgreSQL's runs
+// search setup (SET LOCAL enable_memoize = off) changes nothing outside the
+// search: neither the pooled connection the search used nor a caller's
+// transaction the search ran in.
+func TestRunSearchSetupStaysInItsTransaction(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	if db.Dialect.RunSearchSetup == "" {
+		t.Fatal("the PostgreSQL dialect has no runs search setup")
+	}
+	ctx := context.Background()
+	exec(t, db, `INSERT INTO runs (id, workspace, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri, revision)
+		VALUES ('r1', 'default', 0, 'run-1', '', 'FINISHED', 1, 'active', '', 1)`)
+	memoize := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) string {
+		var v string
+		if err := q.QueryRowContext(ctx, `SHOW enable_memoize`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// One connection, so the search and the check share it.
+	db.Read.SetMaxOpenConns(1)
+	if got, err := runsQuery.run(t, db, []int64{0}, "", []string{"metrics.m1 DESC"}, 10, 0); err != nil || len(got) != 1 {
+		t.Fatalf("search: %v, %v", got, err)
+	}
+	if v := memoize(db.Read); v != "on" {
+		t.Errorf("after a search, the pooled connection has enable_memoize = %s", v)
+	}
+	err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		q := tracking.Query{Query: search.Query{Limit: 10}, ViewType: tracking.ActiveOnly, ExperimentIDs: []string{"0"}}
+		if _, err := tx.SearchRuns(ctx, q); err != nil {
+			return err
+		}
+		if v := memoize(tx.SQL()); v != "on" {
+			t.Errorf("after a search in a caller's transaction, enable_memoize = %s", v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

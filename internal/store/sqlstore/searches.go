@@ -39,7 +39,15 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 	// One snapshot for the parts and the page's params, tags and metrics,
 	// so that a run changing meanwhile (a metric logged) is neither skipped
 	// nor returned twice, nor returned with rows it did not have.
+	_, own := c.q.(*sql.DB)
 	err = c.snapshot(ctx, func(c conn) error {
+		// The setup is SET LOCAL: only in a transaction of the search's
+		// own, not for the rest of a caller's.
+		if own && c.d.RunSearchSetup != "" {
+			if _, err := c.exec(ctx, c.d.RunSearchSetup); err != nil {
+				return err
+			}
+		}
 		if c.d.Name == "sqlite" {
 			if err := c.chooseLists(ctx, rs); err != nil {
 				return err
