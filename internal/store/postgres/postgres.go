@@ -67,6 +67,7 @@ var Dialect = &sqlstore.Dialect{
 	ArrayInsert:         true,
 	ScanBinary:          scanBinary,
 	RunSearchSetup:      "SET LOCAL enable_memoize = off",
+	BoundedWalk:         true,
 	AuditInsert: fmt.Sprintf("SELECT * FROM steward_audit_insert_many(%d, %s)",
 		int64(appendLock), sqlstore.AuditArrayParams()),
 	AuditBarrier:     fmt.Sprintf("SELECT steward_audit_barrier(%d)", int64(appendLock)),

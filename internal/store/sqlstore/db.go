@@ -76,6 +76,11 @@ type Dialect struct {
 	// hash table cost about a quarter of the search (bench/RESULTS.md,
 	// eighth pass).
 	RunSearchSetup string
+	// BoundedWalk says a runs search ordered by a metric may be answered
+	// by a walk of bounded length with its conditions as per-run probes,
+	// when the same search was seen to fill its page that way (see
+	// boundedwalk.go).
+	BoundedWalk bool
 	// ScanBinary, if set, runs a query and hands fn each row's columns in
 	// the binary wire format (int8 as 8 bytes big-endian, text and bytea as
 	// their bytes, NULL as nil), skipping database/sql's per-column
@@ -122,6 +127,9 @@ type conn struct {
 	// gate, if set, admits reads on the pool in arrival order (see
 	// FairReads).
 	gate chan struct{}
+	// walks, if set, remembers which runs searches a bounded walk answers
+	// (see boundedwalk.go); a transaction's conn has none.
+	walks *walkMemory
 }
 
 func (c conn) ctx(ctx context.Context) context.Context {
@@ -253,7 +261,7 @@ func (db *DB) EnableGroupCommit(maxBatch int) {
 
 // New wraps opened pools. read may equal write.
 func New(write, read *sql.DB, d *Dialect) *DB {
-	return &DB{conn: conn{q: read, d: d}, Write: write, Read: read, Dialect: d, tip: newTipCache()}
+	return &DB{conn: conn{q: read, d: d, walks: newWalkMemory()}, Write: write, Read: read, Dialect: d, tip: newTipCache()}
 }
 
 // Close closes both pools.

@@ -43,3 +43,9 @@ func (t *Tx) SQL() interface {
 } {
 	return t.q
 }
+
+// BoundedWalks returns how many runs searches a bounded walk answered and
+// how many it tried and could not.
+func (db *DB) BoundedWalks() (hits, misses int64) {
+	return db.conn.walks.hits.Load(), db.conn.walks.misses.Load()
+}

@@ -248,14 +248,21 @@ type runCond struct {
 
 // sql renders the condition; id is the run id column to test (r.id, or the
 // walked index's run_id, so that the test runs before the run is read).
-func (c runCond) sql(id string) string {
+// With probe, an EXISTS is kept a per-run probe: OFFSET 0 keeps PostgreSQL
+// from turning it into a join, whose plan it would choose among many (see
+// boundedWalk).
+func (c runCond) sql(id string, probe bool) string {
 	switch {
 	case c.attr != "":
 		return c.attr
 	case c.list:
 		return id + ` IN (SELECT x.run_id FROM ` + c.from + ` WHERE ` + c.where + `)`
 	}
-	return `EXISTS (SELECT 1 FROM ` + c.from + ` WHERE x.run_id = ` + id + ` AND ` + c.where + `)`
+	end := `)`
+	if probe {
+		end = ` OFFSET 0)`
+	}
+	return `EXISTS (SELECT 1 FROM ` + c.from + ` WHERE x.run_id = ` + id + ` AND ` + c.where + end
 }
 
 // runSearch is a compiled runs search.
@@ -405,41 +412,76 @@ func (p *runPart) countSQL() (string, []any) {
 // order (NaN after every number, missing after NaN, in both directions),
 // and the first part alone usually fills the page. Otherwise there is one.
 func (rs *runSearch) parts() []*runPart {
-	// Conditions on related rows test id: in a walk of latest_metrics, the
-	// walked row's run_id, so that SQLite checks them before reading the run.
-	base := func(from, id string) *runPart {
-		p := &runPart{sqlSearch: sqlSearch{d: rs.d}, from: from}
-		p.where("r.workspace = ?", rs.scope.workspace)
-		if rs.scope.stage != "" {
-			p.where(rs.scope.stage)
-		}
-		if exps, args := rs.experimentsIn("r.experiment_id"); exps != "" {
-			p.where(strings.TrimPrefix(exps, " AND "), args...)
-		}
-		for _, c := range rs.conds {
-			p.where(c.sql(id), c.args...)
-		}
-		return p
-	}
-	if len(rs.order) == 0 || rs.order[0].Kind != search.Metric || len(rs.scope.experiments) != 1 {
-		p := base("runs r", "r.id")
+	if !rs.walks() {
+		p := rs.base("runs r", "r.id", false)
 		rs.orderBy(p, rs.order)
 		return []*runPart{p}
 	}
 	k, exp := rs.order[0], rs.scope.experiments[0]
 	// CROSS JOIN keeps SQLite from reordering the join: the walk must drive.
 	// PostgreSQL treats it as an inner join and plans it by cost.
-	walk := base("latest_metrics w CROSS JOIN runs r", "w.run_id")
+	walk := rs.base("latest_metrics w CROSS JOIN runs r", "w.run_id", false)
 	walk.where("w.experiment_id = ? AND w.key = ? AND w.is_nan = 0 AND r.id = w.run_id", exp, k.Key)
 	walk.orderBy("w.value" + dir(k))
 	rs.orderBy(walk, rs.order[1:])
-	nan := base("latest_metrics w CROSS JOIN runs r", "w.run_id")
+	nan := rs.base("latest_metrics w CROSS JOIN runs r", "w.run_id", false)
 	nan.where("w.experiment_id = ? AND w.key = ? AND w.is_nan = 1 AND r.id = w.run_id", exp, k.Key)
 	rs.orderBy(nan, rs.order[1:])
-	missing := base("runs r", "r.id")
+	missing := rs.base("runs r", "r.id", false)
 	missing.where("NOT EXISTS (SELECT 1 FROM latest_metrics w WHERE w.run_id = r.id AND w.key = ?)", k.Key)
 	rs.orderBy(missing, rs.order[1:])
 	return []*runPart{walk, nan, missing}
+}
+
+// walks reports whether the search is ordered by a metric of one
+// experiment, which parts walks in order on latest_metrics_order.
+func (rs *runSearch) walks() bool {
+	return len(rs.order) > 0 && rs.order[0].Kind == search.Metric && len(rs.scope.experiments) == 1
+}
+
+// base starts a part over from with the search's scope and conditions.
+// Conditions on related rows test id: in a walk of latest_metrics, the
+// walked row's run_id, so that SQLite checks them before reading the run.
+func (rs *runSearch) base(from, id string, probe bool) *runPart {
+	p := &runPart{sqlSearch: sqlSearch{d: rs.d}, from: from}
+	p.where("r.workspace = ?", rs.scope.workspace)
+	if rs.scope.stage != "" {
+		p.where(rs.scope.stage)
+	}
+	if exps, args := rs.experimentsIn("r.experiment_id"); exps != "" {
+		p.where(strings.TrimPrefix(exps, " AND "), args...)
+	}
+	for _, c := range rs.conds {
+		p.where(c.sql(id, probe), c.args...)
+	}
+	return p
+}
+
+// boundedWalk is the first part of a walking search (see parts) limited to
+// the first n entries of the metric's order and those tied with the n-th,
+// with every condition a probe per run, or nil when the search does not
+// walk or has no condition to probe. When the rows it finds fill the page,
+// they are the page: every entry outside the prefix sorts after every entry
+// inside it, ties included. See boundedwalk.go for when it is used.
+func (rs *runSearch) boundedWalk(n int) *runPart {
+	if !rs.walks() {
+		return nil
+	}
+	probes := false
+	for _, c := range rs.conds {
+		probes = probes || (c.attr == "" && !c.list)
+	}
+	if !probes {
+		return nil
+	}
+	k, exp := rs.order[0], rs.scope.experiments[0]
+	p := rs.base(`(SELECT run_id, value FROM latest_metrics WHERE experiment_id = ? AND key = ? AND is_nan = 0
+		ORDER BY value`+dir(k)+` FETCH FIRST ? ROWS WITH TIES) w CROSS JOIN runs r`, "w.run_id", true)
+	p.fargs = append(p.fargs, exp, k.Key, n)
+	p.where("r.id = w.run_id")
+	p.orderBy("w.value" + dir(k))
+	rs.orderBy(p, rs.order[1:])
+	return p
 }
 
 // orderBy adds the ORDER BY terms of keys, then the tie-breakers.

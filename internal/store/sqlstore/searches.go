@@ -41,6 +41,12 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 	// nor returned twice, nor returned with rows it did not have.
 	_, own := c.q.(*sql.DB)
 	err = c.snapshot(ctx, func(c conn) error {
+		bw := c.boundedWalk(rs, q)
+		page, err := bw.page(ctx, c)
+		if err != nil || page != nil {
+			out = page
+			return err
+		}
 		// The setup is SET LOCAL: only in a transaction of the search's
 		// own, not for the rest of a caller's.
 		if own && c.d.RunSearchSetup != "" {
@@ -55,7 +61,8 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		}
 		parts := rs.parts()
 		offset, limit := q.Offset, q.Limit
-		for _, p := range parts {
+		walked := 0 // rows of the page from the first part
+		for i, p := range parts {
 			if limit == 0 {
 				break
 			}
@@ -65,6 +72,9 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 				return err
 			}
 			out = append(out, rows...)
+			if i == 0 {
+				walked = len(rows)
+			}
 			switch {
 			case len(rows) > 0:
 				// This part ended inside the page: the next starts at its top.
@@ -79,7 +89,10 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 				offset -= n
 			}
 		}
-		return c.fillRuns(ctx, out)
+		if err := c.fillRuns(ctx, out); err != nil {
+			return err
+		}
+		return bw.learn(ctx, c, out, walked)
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +150,7 @@ func (c conn) snapshot(ctx context.Context, fn func(conn) error) error {
 		return c.wrap(fmt.Errorf("begin: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(conn{q: tx, d: c.d, stmts: c.stmts}); err != nil {
+	if err := fn(conn{q: tx, d: c.d, stmts: c.stmts, walks: c.walks}); err != nil {
 		return err
 	}
 	return tx.Commit()
