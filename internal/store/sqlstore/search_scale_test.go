@@ -162,21 +162,21 @@ func TestRunSearchSetupStaysInItsTransaction(t *testing.T) {
 // TestSearchRunsBoundedWalk checks the bounded walk PostgreSQL uses for a
 // runs search ordered by a metric that it has seen fill its page: the
 // first time a search runs its planned parts and learns whether the walk
-// would fill the page; the second time it walks only if so. The pages must
-// be right when the prefix ends inside a run of equal values (2,500 runs
-// share m2 = 1, the prefix is 2,000 or 4,000 entries, and ties are broken
-// by start_time, not by the index's run id order, which is the reverse);
-// a search whose page the prefix does not fill never walks it; and one
-// remembered to fill that no longer does (the data changed) falls back to
-// its parts. SQLite has no bounded walk and must give the same pages.
+// should answer it; the second time it walks only if so. The pages must be
+// right when the prefix ends inside a run of equal values (300 runs share
+// m2 = 1, and ties are broken by start_time, not by the index's run id
+// order, which is the reverse); a search whose page the prefix does not
+// fill, or whose prefix is more than half of the order, never walks it; and
+// one remembered to fill that no longer does (the data changed) falls back
+// to its parts. SQLite has no bounded walk and must give the same pages.
 func TestSearchRunsBoundedWalk(t *testing.T) {
-	const n = 3000
+	const n, top = 3000, 300 // runs; runs with m2 = 1 (the others 0.5)
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		with := `WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < ?) `
 		exec(t, db, with+`INSERT INTO runs (id, workspace, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri, revision)
 			SELECT 'r' || CAST(100000 - i AS TEXT), 'default', 0, 'run-' || CAST(i AS TEXT), '', 'FINISHED', i, 'active', '', 1 FROM n`, n)
 		exec(t, db, with+`INSERT INTO latest_metrics (run_id, experiment_id, key, value, is_nan, timestamp, step)
-			SELECT 'r' || CAST(100000 - i AS TEXT), 0, 'm2', CASE WHEN i <= 2500 THEN 1.0 ELSE 0.5 END, 0, 0, 0 FROM n`, n)
+			SELECT 'r' || CAST(100000 - i AS TEXT), 0, 'm2', CASE WHEN i <= ? THEN 1.0 ELSE 0.5 END, 0, 0, 0 FROM n`, n, top)
 		exec(t, db, with+`INSERT INTO run_params (run_id, key, value)
 			SELECT 'r' || CAST(100000 - i AS TEXT), 'p1', CASE WHEN i % 1000 = 0 THEN 'z' WHEN i % 10 = 0 THEN 'x' ELSE 'y' END FROM n`, n)
 		if db.Dialect.Name == "postgres" {
@@ -187,7 +187,7 @@ func TestSearchRunsBoundedWalk(t *testing.T) {
 			out := []string{}
 			for _, hi := range []bool{true, false} {
 				for i := n; i >= 1; i-- {
-					if (i <= 2500) == hi && keep(i) {
+					if (i <= top) == hi && keep(i) {
 						out = append(out, fmt.Sprintf("run-%d", i))
 					}
 				}
@@ -216,32 +216,34 @@ func TestSearchRunsBoundedWalk(t *testing.T) {
 					filter, offset, limit, h1-h0, m1-m0, hits, misses)
 			}
 		}
+		// The prefix is 20 entries per row up to the page's end.
 		for _, c := range []struct {
 			filter        string
 			keep          func(int) bool
 			offset, limit int
-			fills         bool // the prefix holds the page
+			walks         bool // the second time, the bounded walk answers
 		}{
-			{"params.p1 = 'x'", x, 0, 100, true},
-			{"params.p1 = 'x'", x, 100, 100, true},
-			{"params.p1 = 'x'", x, 200, 50, true}, // crosses from m2 = 1 to 0.5
-			{"params.p1 = 'z'", z, 0, 100, false}, // 3 runs: the page is not full
-			// A prefix of 40 entries reaches the 2,500 tied ones, none of
+			{"params.p1 = 'x'", x, 0, 10, true},   // 200 entries and their 100 ties
+			{"params.p1 = 'x'", x, 10, 10, true},  // 400 and the ties of m2 = 0.5
+			{"params.p1 = 'x'", x, 25, 10, true},  // crosses from m2 = 1 to 0.5
+			{"params.p1 = 'z'", z, 0, 10, false},  // 3 runs: the page is not full
+			{"params.p1 = 'x'", x, 0, 100, false}, // 2,000 entries: over half of 3,000
+			// A prefix of 40 entries reaches the 300 tied ones, none of
 			// which passes; the planned parts find the two runs.
-			{"params.p1 = 'x' AND attributes.start_time > 2500", func(i int) bool { return x(i) && i > 2500 }, 0, 2, false},
+			{"params.p1 = 'x' AND attributes.start_time > 300", func(i int) bool { return x(i) && i > top }, 0, 2, false},
 		} {
 			search(c.filter, c.keep, c.offset, c.limit, 0, 0) // planned, then learned
 			hits := int64(0)
-			if c.fills {
+			if c.walks {
 				hits = 1
 			}
 			search(c.filter, c.keep, c.offset, c.limit, hits, 0)
 		}
 		// The first search is remembered to fill its page. Once the runs
 		// with m2 = 1 no longer pass, its walk fails once and falls back.
-		exec(t, db, `UPDATE run_params SET value = 'y' WHERE key = 'p1' AND value = 'x' AND run_id >= 'r97500'`)
-		x = func(i int) bool { return i%10 == 0 && i%1000 != 0 && i > 2500 }
-		search("params.p1 = 'x'", x, 0, 100, 0, 1)
-		search("params.p1 = 'x'", x, 0, 100, 0, 0)
+		exec(t, db, `UPDATE run_params SET value = 'y' WHERE key = 'p1' AND value = 'x' AND run_id >= 'r99700'`)
+		x = func(i int) bool { return i%10 == 0 && i%1000 != 0 && i > top }
+		search("params.p1 = 'x'", x, 0, 10, 0, 1)
+		search("params.p1 = 'x'", x, 0, 10, 0, 0)
 	})
 }
