@@ -19,11 +19,12 @@ import (
 // Written as per-run probes over a bounded prefix of the order
 // (runSearch.boundedWalk), the same walk plans in a third of the time and
 // runs faster (bench/RESULTS.md, eighth pass), but probes are the wrong plan
-// for a filter few runs pass: the prefix is probed in full before the
-// search falls back. So a bounded walk is only tried for a search seen
-// before to fill its page from that prefix: the first time, the search runs
-// its planned parts, and a count on the metric's index then tells whether
-// the page lies within the prefix. The memory holds the outcome per search
+// for a filter few runs pass (the prefix is probed in full before the
+// search falls back), and over a short order, where the planner hashes the
+// few matches. So a bounded walk is only tried for a search seen before to
+// fill its page from a prefix at most half of the order: the first time,
+// the search runs its planned parts, and counts on the metric's index then
+// tell whether that holds (learn). The memory holds the outcome per search
 // (SQL, arguments, offset and limit) for a minute; it changes only the
 // plan, never the rows, since a bounded walk that fills its page has found
 // exactly the page, and one that does not is answered by the parts.
