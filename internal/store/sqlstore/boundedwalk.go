@@ -87,7 +87,8 @@ func (m *walkMemory) put(key string, fills bool, now time.Time) {
 // fill and what is remembered of it.
 type boundedRunWalk struct {
 	rs            *runSearch
-	part          *runPart
+	sql           string // the part's SELECT, without LIMIT and OFFSET
+	args          []any
 	n             int // entries of the order in the prefix
 	offset, limit int
 	key           string
@@ -107,7 +108,7 @@ func (c conn) boundedWalk(rs *runSearch, q tracking.Query) *boundedRunWalk {
 		return nil
 	}
 	sql, args := p.sql(runColsR)
-	b := &boundedRunWalk{rs: rs, part: p, n: n, offset: q.Offset, limit: q.Limit,
+	b := &boundedRunWalk{rs: rs, sql: sql, args: args, n: n, offset: q.Offset, limit: q.Limit,
 		key: fmt.Sprintf("%s\x00%#v\x00%d\x00%d", sql, args, q.Offset, q.Limit)}
 	b.fills, b.known = c.walks.get(b.key, time.Now())
 	return b
@@ -120,8 +121,7 @@ func (b *boundedRunWalk) page(ctx context.Context, c conn) ([]*tracking.Run, err
 	if b == nil || !b.known || !b.fills {
 		return nil, nil
 	}
-	sql, args := b.part.sql(runColsR)
-	rows, err := c.queryRuns(ctx, sql+` LIMIT ? OFFSET ?`, append(args, b.limit, b.offset)...)
+	rows, err := c.queryRuns(ctx, b.sql+` LIMIT ? OFFSET ?`, append(b.args, b.limit, b.offset)...)
 	if err != nil {
 		return nil, err
 	}
