@@ -188,3 +188,42 @@ func TestOpenKeepsStatistics(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestRunIDsCompareByteWise checks migration 014's rule: every column
+// holding a Steward run id is in collation "C", so that the run indexes
+// compare with memcmp and a join between two such columns has one
+// collation (two would fail at run time: "could not determine which
+// collation to use"). openlineage_events.run_id holds OpenLineage's run
+// ids, not Steward's.
+func TestRunIDsCompareByteWise(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	rows, err := db.Read.Query(`SELECT table_name, column_name, COALESCE(collation_name, '')
+		FROM information_schema.columns
+		WHERE table_schema = current_schema() AND data_type = 'text'
+		  AND (column_name = 'run_id' OR (table_name = 'runs' AND column_name = 'id')
+		       OR (table_name IN ('run_params', 'run_tags', 'metrics', 'latest_metrics') AND column_name IN ('key', 'value')))
+		  AND table_name <> 'openlineage_events'
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var table, column, collation string
+		if err := rows.Scan(&table, &column, &collation); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if collation != "C" {
+			t.Errorf("%s.%s has collation %q, want C", table, column, collation)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// runs.id, 10 run_id columns, 4 keys and 2 values.
+	if n != 17 {
+		t.Errorf("checked %d columns, want 17", n)
+	}
+}

@@ -76,6 +76,15 @@ type Dialect struct {
 	// hash table cost about a quarter of the search (bench/RESULTS.md,
 	// eighth pass).
 	RunSearchSetup string
+	// WalkSetup, if set, runs before a bounded walk (BoundedWalk) in the
+	// walk's own read transaction. PostgreSQL's turns Memoize off, as
+	// RunSearchSetup does, and has the walk and the page's fills use
+	// generic plans: the walk's shape is fixed by its probes whatever the
+	// values, and planning it anew for every search (what "auto" chose,
+	// from the generic plan's higher estimate) cost a tenth of its time. A
+	// walk that falls back leaves the setting behind with its transaction:
+	// the planned search's choices depend on the values.
+	WalkSetup string
 	// BoundedWalk says a runs search ordered by a metric may be answered
 	// by a walk of bounded length with its conditions as per-run probes,
 	// when the same search was seen to fill its page that way (see

@@ -181,6 +181,9 @@ func TestSearchRunsBoundedWalk(t *testing.T) {
 			SELECT 'r' || CAST(100000 - i AS TEXT), 'p1', CASE WHEN i % 1000 = 0 THEN 'z' WHEN i % 10 = 0 THEN 'x' ELSE 'y' END FROM n`, n)
 		if db.Dialect.Name == "postgres" {
 			exec(t, db, `ANALYZE`)
+			// One connection, whose prepared statements and settings the
+			// end of the test reads.
+			db.Read.SetMaxOpenConns(1)
 		}
 		// want lists the runs passing keep, by m2 DESC then start_time DESC.
 		want := func(keep func(i int) bool, offset, limit int) []string {
@@ -245,5 +248,28 @@ func TestSearchRunsBoundedWalk(t *testing.T) {
 		x = func(i int) bool { return i%10 == 0 && i%1000 != 0 && i > top }
 		search("params.p1 = 'x'", x, 0, 10, 0, 1)
 		search("params.p1 = 'x'", x, 0, 10, 0, 0)
+		if db.Dialect.Name != "postgres" {
+			return
+		}
+		// Every walk (three filled their page, one fell back) ran on a
+		// generic plan (WalkSetup), and its settings ended with its
+		// transaction.
+		var generic, custom int
+		if err := db.Read.QueryRow(`SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0)
+			FROM pg_prepared_statements WHERE statement LIKE '%WITH TIES%' AND statement NOT LIKE '%pg_prepared_statements%'`).Scan(&generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		if generic != 4 || custom != 0 {
+			t.Errorf("walks ran on %d generic and %d custom plans, want 4 and 0", generic, custom)
+		}
+		for name, want := range map[string]string{"plan_cache_mode": "auto", "enable_memoize": "on"} {
+			var v string
+			if err := db.Read.QueryRow(`SELECT current_setting($1)`, name).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if v != want {
+				t.Errorf("after the searches, the pooled connection has %s = %s, want %s", name, v, want)
+			}
+		}
 	})
 }

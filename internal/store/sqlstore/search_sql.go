@@ -134,7 +134,10 @@ func (s *sqlSearch) cmp(col string, c search.Comparison) (string, []any, error) 
 		case c.Op == search.OpLike && s.d.Name == "sqlite":
 			return col + " GLOB ?", []any{likePattern(v.Str, true)}, nil
 		case c.Op == search.OpILike && s.d.Name == "postgres":
-			return col + ` ILIKE ? ESCAPE '\'`, []any{likePattern(v.Str, false)}, nil
+			// Param and tag values are in "C" (migration 014), whose case
+			// folding knows only ASCII; the database's collation knows every
+			// letter, as ILIKE did before.
+			return col + ` COLLATE "default" ILIKE ? ESCAPE '\'`, []any{likePattern(v.Str, false)}, nil
 		}
 		return col + ` LIKE ? ESCAPE '\'`, []any{likePattern(v.Str, false)}, nil
 	case search.OpIn, search.OpNotIn:

@@ -476,6 +476,27 @@ func TestSearchRunsSemantics(t *testing.T) {
 	})
 }
 
+// ILIKE folds every letter's case on PostgreSQL, though param and tag
+// values are in collation "C" there (migration 014), and only ASCII letters
+// on SQLite (search_sql.go).
+func TestSearchRunsILikeFoldsLetters(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
+		for _, r := range semanticRuns {
+			seedRun(t, db, r)
+		}
+		want := map[string][]string{"postgres": {"gamma"}, "sqlite": nil}[db.Dialect.Name]
+		for _, filter := range []string{"tags.t ILIKE 'ålpha'", "tags.t ILIKE '%LPHA' AND tags.t ILIKE 'å%'"} {
+			got, err := runsQuery.run(t, db, []int64{0}, filter, nil, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+				t.Errorf("%s: %q, want %q", filter, got, want)
+			}
+		}
+	})
+}
+
 func TestSearchRegistrySemantics(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *sqlstore.DB) {
 		seedExperiment(t, db, goldenExperiment{ID: 1, Name: "Exp-A", Created: 10, Updated: 40, Tags: map[string]string{"team": "core"}})

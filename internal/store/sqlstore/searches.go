@@ -40,13 +40,19 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 	// so that a run changing meanwhile (a metric logged) is neither skipped
 	// nor returned twice, nor returned with rows it did not have.
 	_, own := c.q.(*sql.DB)
-	err = c.snapshot(ctx, func(c conn) error {
-		bw := c.boundedWalk(rs, q)
-		page, err := bw.page(ctx, c)
-		if err != nil || page != nil {
-			out = page
+	bw := c.boundedWalk(rs, q)
+	if bw.walks() {
+		// A transaction of its own, so that what WalkSetup sets ends with
+		// it when the walk falls back to the planned search.
+		err = c.snapshot(ctx, func(c conn) (err error) {
+			out, err = bw.page(ctx, c, own)
 			return err
+		})
+		if err != nil || out != nil {
+			return out, err
 		}
+	}
+	err = c.snapshot(ctx, func(c conn) error {
 		// The setup is SET LOCAL: only in a transaction of the search's
 		// own, not for the rest of a caller's.
 		if own && c.d.RunSearchSetup != "" {
