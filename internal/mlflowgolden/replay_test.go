@@ -2,9 +2,11 @@ package mlflowgolden
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,17 +15,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/steward-registry/steward/internal/store/postgres"
+	"github.com/steward-registry/steward/internal/store/storetest"
 )
 
-// TestGoldenReplay builds the steward binary, starts one fresh server and
-// replays every recorded MLflow exchange against it in global_seq order.
-// Each exchange is a subtest "<flow>/<seq>_<client_call>"; requests are
-// always sent in order even when -run selects only some subtests, because
-// later exchanges depend on objects created by earlier ones.
+// TestGoldenReplay builds the steward binary and, for each backend, starts
+// one fresh server (SQLite in a temporary home; PostgreSQL in a fresh
+// schema) and replays every recorded MLflow exchange against it in
+// global_seq order. Each exchange is a subtest
+// "<backend>/<flow>/<seq>_<client_call>"; requests are always sent in order
+// even when -run selects only some subtests, because later exchanges depend
+// on objects created by earlier ones.
 //
-//	go test ./internal/mlflowgolden -run TestGoldenReplay            # all
-//	go test ./internal/mlflowgolden -run 'TestGoldenReplay/registry' # report one flow
-//	go test ./internal/mlflowgolden -run TestGoldenReplay -v         # also log notes and passes
+//	go test ./internal/mlflowgolden -run TestGoldenReplay                   # all
+//	go test ./internal/mlflowgolden -run 'TestGoldenReplay/sqlite/registry' # report one flow
+//	go test ./internal/mlflowgolden -run TestGoldenReplay -v                # also log notes and passes
 func TestGoldenReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the steward binary")
@@ -53,9 +60,32 @@ func TestGoldenReplay(t *testing.T) {
 	}
 
 	bin := buildSteward(t, root)
-	base := startSteward(t, bin)
-	t.Logf("replaying %d exchanges from %s against %s", len(exchanges), dir, base)
+	t.Run("sqlite", func(t *testing.T) { replayAll(t, exchanges, dir, startSteward(t, bin)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn, err := url.Parse(storetest.PostgresDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := dsn.Query()
+		q.Set("search_path", storetest.NewSchema(t))
+		dsn.RawQuery = q.Encode()
+		replayAll(t, exchanges, dir, startSteward(t, bin, "STEWARD_DB="+dsn.String()))
+		// The server used the schema, not a database of its own.
+		db, err := postgres.OpenRaw(context.Background(), dsn.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var runs int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM runs`).Scan(&runs); err != nil || runs == 0 {
+			t.Errorf("the replay left %d runs in the PostgreSQL schema (%v)", runs, err)
+		}
+	})
+}
 
+// replayAll replays exchanges against the server at base, a subtest each.
+func replayAll(t *testing.T, exchanges []*Exchange, dir, base string) {
+	t.Logf("replaying %d exchanges from %s against %s", len(exchanges), dir, base)
 	rp := NewReplayer(base)
 	type tally struct{ pass, fail, skip int }
 	counts := map[string]*tally{}
@@ -176,11 +206,11 @@ func (w *addrWatcher) Write(p []byte) (int, error) {
 
 // startSteward runs `steward serve --listen 127.0.0.1:0` with a fresh
 // STEWARD_HOME and returns its base URL; the server gets SIGTERM at cleanup.
-func startSteward(t *testing.T, bin string) string {
+func startSteward(t *testing.T, bin string, env ...string) string {
 	t.Helper()
 	home := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "STEWARD_HOME="+home)
+	cmd.Env = append(append(os.Environ(), "STEWARD_HOME="+home), env...)
 	stdout := &addrWatcher{url: make(chan string, 1)}
 	stderr := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
