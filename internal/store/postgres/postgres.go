@@ -68,6 +68,7 @@ var Dialect = &sqlstore.Dialect{
 	ScanBinary:          scanBinary,
 	RunSearchSetup:      "SET LOCAL enable_memoize = off",
 	WalkSetup:           "SELECT set_config('enable_memoize', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)",
+	GenericPlans:        "SET LOCAL plan_cache_mode = force_generic_plan",
 	BoundedWalk:         true,
 	AuditInsert: fmt.Sprintf("SELECT * FROM steward_audit_insert_many(%d, %s)",
 		int64(appendLock), sqlstore.AuditArrayParams()),

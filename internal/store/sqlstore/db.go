@@ -85,6 +85,16 @@ type Dialect struct {
 	// walk that falls back leaves the setting behind with its transaction:
 	// the planned search's choices depend on the values.
 	WalkSetup string
+	// GenericPlans, if set, has the rest of a write transaction use generic
+	// plans (SET LOCAL); lineage recording runs it first (Tx.EnsureNodes).
+	// Its statements take arrays (unnest) and look up or insert by key: a
+	// custom plan knows the arrays' lengths, the generic one guesses ten
+	// elements, so PostgreSQL's "auto" judged the generic plan dearer and
+	// planned them anew at every call, though the plans are the same (the
+	// nodes statement bound in 260 us, 31 us on its generic plan). Not for
+	// every write transaction: the setting is a round trip, which cost
+	// create-run 4 % (bench/RESULTS.md, ninth pass).
+	GenericPlans string
 	// BoundedWalk says a runs search ordered by a metric may be answered
 	// by a walk of bounded length with its conditions as per-run probes,
 	// when the same search was seen to fill its page that way (see
@@ -313,6 +323,19 @@ type Tx struct {
 	tipKnown bool
 	tipSize  int64
 	tipLast  tlog.Hash
+	// generic: the transaction ran the dialect's GenericPlans.
+	generic bool
+}
+
+// genericPlans has the rest of the transaction use generic plans (the
+// dialect's GenericPlans), once.
+func (t *Tx) genericPlans(ctx context.Context) error {
+	if t.generic || t.d.GenericPlans == "" {
+		return nil
+	}
+	t.generic = true
+	_, err := t.exec(ctx, t.d.GenericPlans)
+	return err
 }
 
 // run runs fn and then appends the events it queued, so every transaction

@@ -79,6 +79,15 @@ func (c conn) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
 	return c.ensureNodes(ctx, nodes, true)
 }
 
+// EnsureNodes is conn.EnsureNodes on generic plans (Dialect.GenericPlans)
+// for the rest of the transaction: lineage recording's statements.
+func (t *Tx) EnsureNodes(ctx context.Context, nodes []*lineage.Node) error {
+	if err := t.genericPlans(ctx); err != nil {
+		return err
+	}
+	return t.conn.EnsureNodes(ctx, nodes)
+}
+
 // nk is a node's identity within a workspace.
 type nk struct {
 	t   lineage.NodeType
