@@ -22,15 +22,7 @@ func TestLineageRecordingPlansGeneric(t *testing.T) {
 	ctx := context.Background()
 	// One connection, so the transaction and the check after it share it.
 	db.Write.SetMaxOpenConns(1)
-	mode := func(q interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}) string {
-		var v string
-		if err := q.QueryRowContext(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	mode := func(q rowQuerier) string { return setting(t, q, "plan_cache_mode") }
 	nodes := []*lineage.Node{{Type: lineage.NodeRun, Key: "r1", Name: "r1", ObjectID: "r1"}, {Type: lineage.NodeRun, Key: "r2", Name: "r2", ObjectID: "r2"}}
 	err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if m := mode(tx.SQL()); m != "auto" {
@@ -56,4 +48,19 @@ func TestLineageRecordingPlansGeneric(t *testing.T) {
 	if m := mode(db.Write); m != "auto" {
 		t.Errorf("after the transaction, the pooled connection has plan_cache_mode = %s, want auto", m)
 	}
+}
+
+// rowQuerier is a pool, a connection or a transaction.
+type rowQuerier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// setting is PostgreSQL's current value of a setting, on q.
+func setting(t testing.TB, q rowQuerier, name string) string {
+	t.Helper()
+	var v string
+	if err := q.QueryRowContext(context.Background(), `SELECT current_setting($1)`, name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

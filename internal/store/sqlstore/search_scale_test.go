@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"testing"
@@ -127,15 +126,7 @@ func TestRunSearchSetupStaysInItsTransaction(t *testing.T) {
 	ctx := context.Background()
 	exec(t, db, `INSERT INTO runs (id, workspace, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri, revision)
 		VALUES ('r1', 'default', 0, 'run-1', '', 'FINISHED', 1, 'active', '', 1)`)
-	memoize := func(q interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}) string {
-		var v string
-		if err := q.QueryRowContext(ctx, `SHOW enable_memoize`).Scan(&v); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	memoize := func(q rowQuerier) string { return setting(t, q, "enable_memoize") }
 	// One connection, so the search and the check share it.
 	db.Read.SetMaxOpenConns(1)
 	if got, err := runsQuery.run(t, db, []int64{0}, "", []string{"metrics.m1 DESC"}, 10, 0); err != nil || len(got) != 1 {
@@ -263,11 +254,7 @@ func TestSearchRunsBoundedWalk(t *testing.T) {
 			t.Errorf("walks ran on %d generic and %d custom plans, want 4 and 0", generic, custom)
 		}
 		for name, want := range map[string]string{"plan_cache_mode": "auto", "enable_memoize": "on"} {
-			var v string
-			if err := db.Read.QueryRow(`SELECT current_setting($1)`, name).Scan(&v); err != nil {
-				t.Fatal(err)
-			}
-			if v != want {
+			if v := setting(t, db.Read, name); v != want {
 				t.Errorf("after the searches, the pooled connection has %s = %s, want %s", name, v, want)
 			}
 		}
