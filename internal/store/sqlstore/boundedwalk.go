@@ -114,18 +114,17 @@ func (c conn) boundedWalk(rs *runSearch, q tracking.Query) *boundedRunWalk {
 	return b
 }
 
-// walks says the search is remembered to fill its page from its walk.
-func (b *boundedRunWalk) walks() bool { return b != nil && b.known && b.fills }
+// rememberedToFill says the search is remembered to fill its page from
+// its bounded walk.
+func (b *boundedRunWalk) rememberedToFill() bool { return b != nil && b.known && b.fills }
 
-// page answers the search from its bounded walk, which walks(), when it
-// still fills the page (with the page's params, tags and metrics);
+// page answers the search from its bounded walk, which rememberedToFill,
+// when it still fills the page (with the page's params, tags and metrics);
 // otherwise nil, and the search runs its parts. own says the transaction
 // is the search's own, where the dialect's WalkSetup may run (SET LOCAL).
 func (b *boundedRunWalk) page(ctx context.Context, c conn, own bool) ([]*tracking.Run, error) {
-	if own && c.d.WalkSetup != "" {
-		if _, err := c.exec(ctx, c.d.WalkSetup); err != nil {
-			return nil, err
-		}
+	if err := c.localSetup(ctx, own, c.d.WalkSetup); err != nil {
+		return nil, err
 	}
 	rows, err := c.queryRuns(ctx, b.sql+` LIMIT ? OFFSET ?`, append(b.args, b.limit, b.offset)...)
 	if err != nil {

@@ -36,12 +36,9 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		return nil, err
 	}
 	var out []*tracking.Run
-	// One snapshot for the parts and the page's params, tags and metrics,
-	// so that a run changing meanwhile (a metric logged) is neither skipped
-	// nor returned twice, nor returned with rows it did not have.
 	_, own := c.q.(*sql.DB)
 	bw := c.boundedWalk(rs, q)
-	if bw.walks() {
+	if bw.rememberedToFill() {
 		// A transaction of its own, so that what WalkSetup sets ends with
 		// it when the walk falls back to the planned search.
 		err = c.snapshot(ctx, func(c conn) (err error) {
@@ -52,13 +49,12 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 			return out, err
 		}
 	}
+	// One snapshot for the parts and the page's params, tags and metrics,
+	// so that a run changing meanwhile (a metric logged) is neither skipped
+	// nor returned twice, nor returned with rows it did not have.
 	err = c.snapshot(ctx, func(c conn) error {
-		// The setup is SET LOCAL: only in a transaction of the search's
-		// own, not for the rest of a caller's.
-		if own && c.d.RunSearchSetup != "" {
-			if _, err := c.exec(ctx, c.d.RunSearchSetup); err != nil {
-				return err
-			}
+		if err := c.localSetup(ctx, own, c.d.RunSearchSetup); err != nil {
+			return err
 		}
 		if c.d.Name == "sqlite" {
 			if err := c.chooseLists(ctx, rs); err != nil {
@@ -104,6 +100,17 @@ func (c conn) SearchRuns(ctx context.Context, q tracking.Query) ([]*tracking.Run
 		return nil, err
 	}
 	return out, nil
+}
+
+// localSetup runs a dialect's setup statement (SET LOCAL), if there is
+// one, when the transaction is the search's own (own), not a caller's,
+// whose later statements it would change too.
+func (c conn) localSetup(ctx context.Context, own bool, setup string) error {
+	if !own || setup == "" {
+		return nil
+	}
+	_, err := c.exec(ctx, setup)
+	return err
 }
 
 // listLimit is the most rows a filter condition may match for SQLite to
